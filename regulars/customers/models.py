@@ -1,0 +1,181 @@
+"""Customers, their groups, tags, permissions, consent history and individuals (DATA-3, DATA-6)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regulars.orgs.models import Organisation
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class CustomerGroup(models.Model):
+    """A kundegruppe."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="group_name_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="tag_name_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Permission(models.Model):
+    """A named permission (tilladelse) a customer can grant, with the text shown to them."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+    text = models.TextField(_("text shown to the customer"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="permission_name_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, help_text="E.164")
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # month * 100 + day of birth_date, so birthday windows are an indexed range.
+    birth_monthday = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    # The postcode as a number when it is one, for postcode intervals (SEG-3 criterion 4).
+    postcode_number = models.IntegerField(null=True, blank=True, editable=False)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(auto_now=True)
+    member = models.BooleanField(_("member"), default=False)
+    # Current newsletter consents; ConsentRecord keeps the history with proof.
+    email_consent = models.BooleanField(_("e-mail newsletter"), default=False)
+    sms_consent = models.BooleanField(_("SMS newsletter"), default=False)
+    groups = models.ManyToManyField(CustomerGroup, blank=True, related_name="customers")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    permissions = models.ManyToManyField(
+        Permission, blank=True, related_name="customers", through="CustomerPermission"
+    )
+    # Set when the customer is erased (DATA-7): personal data blanked, rows kept.
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"], name="customer_external_id_per_org"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "email"]),
+            models.Index(fields=["organisation", "mobile"]),
+            models.Index(fields=["organisation", "last_name", "first_name"]),
+            models.Index(fields=["organisation", "created_at"]),
+            models.Index(fields=["organisation", "birth_monthday"]),
+            models.Index(fields=["organisation", "postcode_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.external_id or f"#{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+class CustomerPermission(models.Model):
+    """A permission the customer currently grants (history in ConsentRecord)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    permission = models.ForeignKey(Permission, on_delete=models.CASCADE)
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "permission"], name="one_grant")]
+
+
+class ConsentKind(models.TextChoices):
+    EMAIL = "email", _("E-mail newsletter")
+    SMS = "sms", _("SMS newsletter")
+    PERMISSION = "permission", _("Permission")
+
+
+class ConsentRecord(models.Model):
+    """One change of consent, with its proof. Never updated, never deleted."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    permission = models.ForeignKey(Permission, null=True, blank=True, on_delete=models.PROTECT)
+    granted = models.BooleanField()
+    recorded_at = models.DateTimeField()
+    source = models.CharField(max_length=100)  # import, api, back office, unsubscribe link …
+    text_shown = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Which message an unsubscribe came from, when it came from one.
+    message_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["customer", "kind", "recorded_at"])]
+
+
+class Individual(models.Model):
+    """Something a customer owns (Quick3 'individ'): a car, a pet … with free attributes."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="individuals")
+    external_id = models.CharField(max_length=100)
+    kind = models.CharField(_("kind"), max_length=50)
+    attributes = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"], name="individual_id_per_org"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "kind"])]

@@ -1,0 +1,75 @@
+"""Writes for organisations, memberships and API tokens."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Membership, Organisation, Role, hash_token
+
+TOKEN_PREFIX = "rg_"
+
+
+@transaction.atomic
+def create_organisation(
+    *, slug: str, name: str, timezone_name: str = "Europe/Copenhagen", country: str = "DK"
+) -> Organisation:
+    return Organisation.objects.create(
+        slug=slug, name=name, timezone=timezone_name, country=country.upper()
+    )
+
+
+@transaction.atomic
+def add_staff_user(
+    *,
+    organisation: Organisation,
+    username: str,
+    role: str,
+    password: str | None = None,
+    email: str = "",
+) -> Membership:
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(username=username, defaults={"email": email})
+    if created:
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organisation=organisation, defaults={"role": Role(role)}
+    )
+    return membership
+
+
+@transaction.atomic
+def create_api_token(
+    *, organisation: Organisation, name: str, created_by=None
+) -> tuple[ApiToken, str]:
+    """Return the token row and the raw key, which is never stored and shown only once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organisation=organisation,
+        name=name,
+        prefix=raw[:10],
+        key_hash=hash_token(raw),
+        created_by=created_by,
+    )
+    return token, raw
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def organisation_for_token(raw: str) -> Organisation | None:
+    token = (
+        ApiToken.objects.select_related("organisation")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.organisation
