@@ -16,3 +16,10 @@ def test_revoked_token_no_longer_resolves(org):
     token, raw = create_api_token(organisation=org, name="till")
     revoke_api_token(token=token)
     assert organisation_for_token(raw) is None
+
+
+def test_unknown_token_gets_401(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    response = client.get("/api/customers/", headers={"Authorization": "Bearer nope"})
+    assert response.status_code in {401, 404}
