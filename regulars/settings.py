@@ -84,7 +84,8 @@ WSGI_APPLICATION = "regulars.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Each back-office area keeps its templates beside its views (regulars/web/<area>/).
+        "DIRS": sorted(BASE_DIR.glob("web/*/templates")),
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -126,7 +127,8 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("da", _("Danish")), ("nb", _("Norwegian Bokmål"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Domain apps carry their own locale/; back-office areas too (regulars/web/<area>/locale).
+LOCALE_PATHS = sorted(BASE_DIR.glob("web/*/locale"))
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
