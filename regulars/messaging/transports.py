@@ -1,0 +1,101 @@
+"""Hand one ledger message to a provider; say whether a failure is worth retrying.
+
+A transport's `send(message)` returns the provider's id for the message, or raises
+`TransientError` (try again later: SMTP 4xx, dropped connection, HTTP 429/5xx) or
+`PermanentError` (never retry: SMTP 5xx, rejected recipient, HTTP 4xx).
+"""
+
+import contextlib
+import smtplib
+from typing import Protocol
+
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+
+from .compose import build_email
+from .models import Channel, Message
+
+
+class TransientError(Exception):
+    """The provider could not take the message now; a later attempt may succeed."""
+
+
+class PermanentError(Exception):
+    """The provider refused the message for good; the reason is stored on the row."""
+
+
+class Transport(Protocol):
+    def send(self, message: Message) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class EmailTransport:
+    """Django's configured EMAIL_BACKEND (SMTP, anymail, the outbox) with one reused connection."""
+
+    def __init__(self, backend: str | None = None, **options):
+        self.backend = backend
+        self.options = options
+        self.connection: BaseEmailBackend | None = None
+
+    def send(self, message: Message) -> str:
+        email = build_email(message)
+        try:
+            if self.connection is None:
+                self.connection = get_connection(self.backend, fail_silently=False, **self.options)
+                self.connection.open()
+            email.connection = self.connection
+            email.send(fail_silently=False)
+        except Exception as error:
+            self.close()
+            raise classify_email_error(error) from error
+        status = getattr(email, "anymail_status", None)
+        return (status and status.message_id and str(status.message_id)) or message.message_id
+
+    def close(self) -> None:
+        if self.connection is not None:
+            # A broken connection may fail to close; it is dropped either way.
+            with contextlib.suppress(Exception):
+                self.connection.close()
+            self.connection = None
+
+
+def classify_email_error(error: Exception) -> Exception:
+    """SMTP/anymail failures to Transient/PermanentError, keeping the provider's words."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        reason = "; ".join(f"{code} {_text(text)}" for code, text in error.recipients.values())
+        transient = all(400 <= code < 500 for code in codes)
+        return TransientError(reason) if transient else PermanentError(reason)
+    if isinstance(error, smtplib.SMTPResponseException):
+        reason = f"{error.smtp_code} {_text(error.smtp_error)}"
+        return TransientError(reason) if 400 <= error.smtp_code < 500 else PermanentError(reason)
+    if isinstance(error, smtplib.SMTPServerDisconnected | OSError | smtplib.SMTPException):
+        return TransientError(f"connection: {error}")
+    if isinstance(error, AnymailRecipientsRefused):
+        return PermanentError(str(error))
+    if isinstance(error, AnymailError):
+        status = getattr(error, "status_code", None)
+        if status is not None and 400 <= status < 500 and status != 429:
+            return PermanentError(f"HTTP {status}: {error}")
+        return TransientError(f"provider: {error}")
+    return PermanentError(f"{type(error).__name__}: {error}")
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+
+
+def transport_for(channel: str) -> Transport:
+    """The configured transport of a channel (settings: EMAIL_BACKEND, SMS_GATEWAY)."""
+    if channel == Channel.EMAIL:
+        return EmailTransport()
+    if channel == Channel.SMS:
+        from .sms import gateway_from_settings
+
+        return gateway_from_settings()
+    from .letters import LetterTransport
+
+    return LetterTransport(settings.LETTERS_DIR)

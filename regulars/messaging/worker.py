@@ -1,0 +1,120 @@
+"""The in-process runner (`regulars worker`, the embedded mode): delivery plus periodic tasks.
+
+Other areas add their scheduled work with `register_periodic(name, func, every_seconds)`,
+either at import time of a module named `periodic` in their app (found automatically) or
+before calling `run_worker`. Celery beat runs the same registered functions
+(`regulars.messaging.tasks`). A periodic function takes no arguments and must be
+idempotent: it may run twice, and on several machines at once.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils.module_loading import autodiscover_modules
+
+from . import delivery
+from .transports import Transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Periodic:
+    name: str
+    func: Callable[[], object]
+    every_seconds: float
+    last_run: float = field(default=0.0)
+
+
+_registry: dict[str, Periodic] = {}
+
+
+def register_periodic(name: str, func: Callable[[], object], every_seconds: float) -> None:
+    """Run `func` every `every_seconds` in the worker (re-registering a name replaces it)."""
+    _registry[name] = Periodic(name, func, every_seconds)
+
+
+def registered() -> dict[str, Periodic]:
+    """Every registered periodic task, after loading the apps' `periodic` modules."""
+    autodiscover_modules("periodic")
+    return _registry
+
+
+def run_periodic(name: str) -> None:
+    """Run one registered task now, logging (not raising) its failure."""
+    task = registered()[name]
+    try:
+        task.func()
+    except Exception:  # noqa: BLE001 — one failing task must not stop the others
+        log.exception("periodic task %s failed", name)
+    finally:
+        task.last_run = time.monotonic()
+
+
+def run_due_periodic() -> None:
+    now = time.monotonic()
+    for task in list(registered().values()):
+        if now - task.last_run >= task.every_seconds:
+            run_periodic(task.name)
+
+
+def _delivery_loop(stop: threading.Event, poll_seconds: float, batch: int) -> None:
+    transports: dict[str, Transport] = {}
+    try:
+        while not stop.is_set():
+            try:
+                handled = delivery.deliver_due(limit=batch, transports=transports)
+            except Exception:  # noqa: BLE001 — e.g. the database restarting; try again
+                log.exception("delivery loop error")
+                close_old_connections()
+                handled = 0
+            if not handled:
+                for transport in transports.values():
+                    transport.close()
+                stop.wait(poll_seconds)
+    finally:
+        for transport in transports.values():
+            transport.close()
+        connection.close()
+
+
+def run_worker(
+    stop_event: threading.Event | None = None,
+    *,
+    threads: int | None = None,
+    poll_seconds: float = 1.0,
+    batch: int = 50,
+) -> None:
+    """Deliver queued messages and run periodic tasks until `stop_event` is set.
+
+    `threads` delivery threads each hold their own provider connection; the calling
+    thread runs the periodic tasks and releases claims of dead workers.
+    """
+    stop = stop_event or threading.Event()
+    count = threads or settings.MESSAGING_WORKER_THREADS
+    senders = [
+        threading.Thread(
+            target=_delivery_loop,
+            args=(stop, poll_seconds, batch),
+            name=f"deliver-{n}",
+            daemon=True,
+        )
+        for n in range(count)
+    ]
+    for sender in senders:
+        sender.start()
+    try:
+        while not stop.is_set():
+            delivery.release_stale_claims()
+            run_due_periodic()
+            stop.wait(poll_seconds)
+    finally:
+        stop.set()
+        for sender in senders:
+            sender.join()
+        connection.close()

@@ -1,0 +1,34 @@
+"""Signed tracking URLs: open pixel, click redirect, unsubscribe (MSG-7, DATA-6).
+
+Every token is an HMAC of (message id, purpose or target URL) under the site's secret, so
+a link cannot be pointed anywhere else, and an unknown or tampered token is a 404.
+"""
+
+import hmac
+from urllib.parse import quote
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+SALT = "regulars.tracking"
+
+
+def token(message_id: int, value: str) -> str:
+    return salted_hmac(SALT, f"{message_id}|{value}", algorithm="sha256").hexdigest()[:32]
+
+
+def token_is_valid(message_id: int, value: str, given: str) -> bool:
+    return hmac.compare_digest(token(message_id, value), given)
+
+
+def open_pixel_url(message_id: int) -> str:
+    return f"{settings.SITE_URL}/t/o/{message_id}/{token(message_id, 'open')}.gif"
+
+
+def click_url(message_id: int, target: str) -> str:
+    signed = token(message_id, target)
+    return f"{settings.SITE_URL}/t/c/{message_id}/{signed}/?u={quote(target, safe='')}"
+
+
+def unsubscribe_url(message_id: int) -> str:
+    return f"{settings.SITE_URL}/t/u/{message_id}/{token(message_id, 'unsubscribe')}/"

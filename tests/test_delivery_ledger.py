@@ -1,0 +1,151 @@
+"""The delivery ledger: queue_message's contract, delivery over real SMTP, retries, failures."""
+
+from datetime import date
+
+import pytest
+from django.utils import timezone
+from messaging_support import FaultySink, start_sink, use_sink
+
+from regulars.customers.models import Customer
+from regulars.messaging import delivery
+from regulars.messaging.actions import queue_message, record_message_event
+from regulars.messaging.models import Message, Status, Suppression
+from regulars.tracking.links import unsubscribe_url
+
+
+def make_customer(org, n, **fields):
+    defaults = {
+        "first_name": f"Kunde{n}",
+        "last_name": "Hansen",
+        "email": f"kunde{n}@example.com",
+        "mobile": f"+45200000{n:02d}",
+        "email_consent": True,
+        "sms_consent": True,
+        "created_at": timezone.now(),
+        "birth_date": date(1990, 5, 17),
+    }
+    defaults.update(fields)
+    return Customer.objects.create(organisation=org, **defaults)
+
+
+def queue(org, customer, key="test:1", channel="email", requires_consent=True):
+    return queue_message(
+        organisation=org,
+        customer=customer,
+        channel=channel,
+        key=key,
+        subject="Hello",
+        body_html="<p>Hello <a href='https://example.com/x'>there</a></p>",
+        body_text="",
+        source="test",
+        requires_consent=requires_consent,
+    )
+
+
+@pytest.fixture
+def sink(settings):
+    handler = FaultySink()
+    controller = start_sink(handler)
+    use_sink(settings, controller)
+    settings.MESSAGING_RETRY_BASE_SECONDS = 0
+    yield handler
+    controller.stop()
+
+
+def test_same_key_twice_is_one_message(org):
+    customer = make_customer(org, 1)
+    first = queue(org, customer)
+    second = queue(org, customer)
+    assert first is not None and first.pk == second.pk
+    assert Message.objects.count() == 1
+    assert first.status == Status.QUEUED
+    assert first.to_address == "kunde1@example.com"
+
+
+def test_skips_are_kept_with_their_reason(org):
+    no_mail = make_customer(org, 1, email="")
+    no_consent = make_customer(org, 2, email_consent=False)
+    assert queue(org, no_mail, key="a") is None
+    assert queue(org, no_consent, key="b") is None
+    reasons = dict(Message.objects.values_list("key", "skip_reason"))
+    assert reasons == {"a": "no address", "b": "no consent"}
+    # Marked to reach those who have not signed up: consent is not needed.
+    assert queue(org, no_consent, key="b", requires_consent=False).status == Status.QUEUED
+    assert Message.objects.get(key="b").status == Status.QUEUED
+
+
+def test_customer_of_another_organisation_is_refused(org, other_org):
+    stranger = make_customer(other_org, 9)
+    with pytest.raises(ValueError):
+        queue(org, stranger)
+    assert Message.objects.count() == 0
+
+
+def test_delivers_over_smtp_with_unsubscribe_headers(org, other_org, sink):
+    queue(org, make_customer(org, 1))
+    queue(other_org, make_customer(other_org, 2), key="test:1")
+    assert delivery.deliver_all() == 2
+    assert Message.objects.filter(status=Status.SENT).count() == 2
+    by_to = {m["To"]: m for m in sink.messages}
+    mail = by_to["kunde1@example.com"]
+    message = Message.objects.get(organisation=org)
+    assert mail["Message-ID"] == message.message_id
+    # Long URLs get folded onto a continuation line; unfolded, it is the same header.
+    assert mail["List-Unsubscribe"].strip() == f"<{unsubscribe_url(message.pk)}>"
+    assert unsubscribe_url(message.pk).startswith(f"http://127.0.0.1:8000/t/u/{message.pk}/")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Salon Saks &amp; Sax" in mail.get_body(("html",)).get_content()
+    assert "Unsubscribe: http://127.0.0.1:8000/t/u/" in mail.get_body(("plain",)).get_content()
+    assert "Other Venue" not in mail.as_string()
+    assert delivery.deliver_all() == 0
+
+
+def test_transient_answers_are_retried_until_accepted(org, sink):
+    sink.fail_every = 2
+    for n in range(6):
+        queue(org, make_customer(org, n), key=f"k{n}")
+    delivery.deliver_all()
+    assert sink.by_recipient() == {f"kunde{n}@example.com": 1 for n in range(6)}
+    assert Message.objects.filter(status=Status.SENT).count() == 6
+    assert Message.objects.filter(attempts__gt=1).count() >= 1
+
+
+def test_permanent_refusal_fails_with_reason_and_is_not_retried(org, sink):
+    sink.refuse = {"kunde1@example.com": "550 5.1.1 No such user"}
+    queue(org, make_customer(org, 1))
+    delivery.deliver_all()
+    message = Message.objects.get()
+    assert message.status == Status.FAILED
+    assert message.last_error == "550 5.1.1 No such user"
+    assert message.attempts == 1
+    assert sink.messages == []
+
+
+def test_backoff_keeps_a_failed_attempt_out_until_due(org, sink, settings):
+    settings.MESSAGING_RETRY_BASE_SECONDS = 60
+    sink.fail_every = 1
+    queue(org, make_customer(org, 1))
+    assert delivery.deliver_all() == 1
+    message = Message.objects.get()
+    assert message.status == Status.QUEUED
+    assert message.next_attempt_at > timezone.now() + timezone.timedelta(seconds=50)
+    assert "451" in message.last_error
+
+
+def test_bounce_suppresses_the_address(org, sink):
+    message = queue(org, make_customer(org, 1))
+    delivery.deliver_all()
+    record_message_event(message=message, event="bounced")
+    assert Suppression.objects.filter(organisation=org, address="kunde1@example.com").count() == 1
+    customer = message.customer
+    assert queue(org, customer, key="again") is None
+    assert Message.objects.get(key="again").skip_reason.startswith("address suppressed")
+
+
+def test_stale_claims_are_released(org):
+    queue(org, make_customer(org, 1))
+    claim, batch = delivery.claim_batch(limit=10)
+    assert [m.status for m in batch] == ["sending"]
+    assert delivery.release_stale_claims(lease_seconds=3600) == 0
+    assert delivery.release_stale_claims(lease_seconds=0) == 1
+    assert Message.objects.get().status == Status.QUEUED
