@@ -161,6 +161,19 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Regulars <noreply@localhost>")
 OUTBOX_DIR = Path(os.environ.get("REGULARS_OUTBOX_DIR", VAR_DIR / "outbox"))
+# Delivery ledger (regulars.messaging.delivery): a claim older than the lease is presumed
+# dead and re-queued; transient failures back off from the retry base, doubling.
+MESSAGING_LEASE_SECONDS = float(os.environ.get("MESSAGING_LEASE_SECONDS", "300"))
+MESSAGING_RETRY_BASE_SECONDS = float(os.environ.get("MESSAGING_RETRY_BASE_SECONDS", "30"))
+MESSAGING_WORKER_THREADS = int(os.environ.get("MESSAGING_WORKER_THREADS", "2"))
+LETTERS_DIR = Path(os.environ.get("REGULARS_LETTERS_DIR", VAR_DIR / "letters"))
+# SMS: "outbox" (kept on disk beside the e-mail outbox), "generic", "gatewayapi", "twilio".
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_ACCOUNT = os.environ.get("SMS_GATEWAY_ACCOUNT", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "Regulars")
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()
