@@ -254,3 +254,22 @@ def record_message_event(*, message: Message, event: str, at=None) -> Message:
             organisation=message.organisation, address=message.to_address, reason=event
         )
     return message
+
+
+def queue_staff_email(
+    *, organisation: Organisation, to_address: str, key: str, subject: str, body_text: str
+) -> Message:
+    """A message to a staff member (e.g. a campaign report): the ledger, without a customer."""
+    message, _created = Message.objects.get_or_create(
+        organisation=organisation,
+        key=key,
+        defaults={
+            "channel": Channel.EMAIL,
+            "source": "staff",
+            "to_address": to_address,
+            "subject": subject,
+            "body_text": body_text,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    return message

@@ -56,6 +56,11 @@ def build_email(message: Message) -> EmailMultiAlternatives:
     return email
 
 
+def sms_text(message: Message) -> str:
+    """The SMS as sent: #UnsubscribeLink# becomes the message's own unsubscribe link."""
+    return message.body_text.replace(UNSUBSCRIBE_PLACEHOLDER, links.unsubscribe_url(message.pk))
+
+
 @functools.lru_cache(maxsize=16)
 def unsubscribe_label(language: str) -> str:
     with translation.override(language or settings.LANGUAGE_CODE):

@@ -205,7 +205,8 @@ class CampaignRecipient(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
     added_by_hand = models.BooleanField(default=False)
     skip_reason = models.CharField(max_length=100, blank=True)
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL)
+    # The distribution that queued this recipient's message (0 = not yet); with the
+    # campaign and customer it makes the ledger key (`message_key`).
     distribution = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -213,6 +214,15 @@ class CampaignRecipient(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "customer"], name="one_recipient")
         ]
+
+    @property
+    def message_key(self) -> str:
+        return campaign_message_key(self.campaign_id, self.distribution, self.customer_id)
+
+
+def campaign_message_key(campaign_id: int, distribution: int, customer_id: int) -> str:
+    """The ledger key of a campaign message: (source, occurrence, customer)."""
+    return f"campaign:{campaign_id}:{distribution}:{customer_id}"
 
 
 class Distribution(models.Model):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
+from .compose import sms_text
 from .models import Message
 from .transports import PermanentError, TransientError
 
@@ -126,7 +127,7 @@ class GatewayApi(HttpGateway):
     def send(self, message: Message) -> str:
         payload = {
             "sender": self.sender[:11],
-            "message": message.body_text,
+            "message": sms_text(message),
             "recipients": [{"msisdn": int(message.to_address.lstrip("+"))}],
             "userref": message.key[:100],
         }
@@ -143,7 +144,7 @@ class Twilio(HttpGateway):
     def send(self, message: Message) -> str:
         answer = self.post(
             f"{self.url}/2010-04-01/Accounts/{self.account}/Messages.json",
-            data={"To": message.to_address, "From": self.sender, "Body": message.body_text},
+            data={"To": message.to_address, "From": self.sender, "Body": sms_text(message)},
             auth=(self.account, self.token),
         )
         return _provider_id(answer, answer.get("sid"))
@@ -155,7 +156,7 @@ class GenericGateway(HttpGateway):
     def send(self, message: Message) -> str:
         answer = self.post(
             self.url,
-            json={"to": message.to_address, "from": self.sender, "text": message.body_text},
+            json={"to": message.to_address, "from": self.sender, "text": sms_text(message)},
             headers={"Authorization": f"Bearer {self.token}"},
         )
         return _provider_id(answer, answer.get("id"))
@@ -167,7 +168,7 @@ class OutboxGateway:
     def send(self, message: Message) -> str:
         folder = settings.OUTBOX_DIR / "sms"
         folder.mkdir(parents=True, exist_ok=True)
-        record = {"to": message.to_address, "text": message.body_text, "key": message.key}
+        record = {"to": message.to_address, "text": sms_text(message), "key": message.key}
         (folder / f"{message.pk}.json").write_text(json.dumps(record, ensure_ascii=False))
         return f"outbox-sms-{message.pk}"
 

@@ -1,0 +1,253 @@
+"""Campaign actions (MSG-6, seed 004): save, generate recipients, add by hand, distribute,
+resend to the failed, and the report mailed to the sender ("e-mail with report").
+
+Every message goes through the ledger (`queue_messages`) under the key
+`campaign:<id>:<distribution>:<customer>`, so distributing twice sends nothing twice.
+"""
+
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.customers.models import Customer
+from regulars.orgs.models import Organisation
+
+from . import mergecodes
+from .actions import Draft, queue_messages, skip_reason
+from .models import (
+    Campaign,
+    CampaignRecipient,
+    Channel,
+    Dispatch,
+    Distribution,
+    Message,
+    Status,
+    campaign_message_key,
+)
+from .sms import validate_sms
+
+EDITABLE = (
+    "description",
+    "kind",
+    "dispatch",
+    "direct_link",
+    "direct_link_target",
+    "requires_consent",
+    "subject",
+    "body",
+    "article",
+    "rules",
+)
+
+
+class CampaignError(ValueError):
+    """A campaign action that cannot be done; the message says why."""
+
+
+def validate_campaign(campaign: Campaign) -> None:
+    """Refuse content that would send badly: codes in the subject, unknown codes, bad HTML,
+    an SMS over 10 parts, a direct link without its target, an article of another org."""
+    mergecodes.validate_subject(campaign.subject)
+    article = campaign.article
+    if article is not None and article.organisation_id != campaign.organisation_id:
+        raise CampaignError(_("The article belongs to another organisation."))
+    needs_target = campaign.direct_link not in ("", "customer_page", "front")
+    if needs_target and not campaign.direct_link_target.strip():
+        raise CampaignError(_("The direct link needs a target (item number, group or id)."))
+    body = content_of(campaign)
+    mergecodes.validate_body(body, has_direct_link=bool(campaign.direct_link))
+    if campaign.channel == Channel.SMS:
+        validate_sms(body)
+    if campaign.rules:
+        from regulars.segments.engine import validate_rules
+
+        validate_rules(campaign.organisation, campaign.rules)
+
+
+def content_of(campaign: Campaign) -> str:
+    """The body as written, or the picked article's (MSG-10)."""
+    return campaign.article.body_html if campaign.article is not None else campaign.body
+
+
+@transaction.atomic
+def create_campaign(*, organisation: Organisation, created_by=None, **fields) -> Campaign:
+    campaign = Campaign(organisation=organisation, created_by=created_by)
+    return _save(campaign, fields)
+
+
+@transaction.atomic
+def update_campaign(*, campaign: Campaign, **fields) -> Campaign:
+    return _save(campaign, fields)
+
+
+def _save(campaign: Campaign, fields: dict) -> Campaign:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise CampaignError(f"not editable: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    if campaign.dispatch not in Dispatch.values:
+        raise CampaignError(f"unknown dispatch type {campaign.dispatch!r}")
+    validate_campaign(campaign)
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def generate_recipients(*, campaign: Campaign, at=None) -> int:
+    """Freeze the recipients the selection rules match now, keeping hand-added ones and
+    anyone already sent to. Returns the number on the list."""
+    if not campaign.rules:
+        raise CampaignError(_("The campaign has no selection rules."))
+    from regulars.segments.engine import compile_rules
+
+    matching = compile_rules(campaign.organisation, campaign.rules, at=at)
+    campaign.recipients.filter(added_by_hand=False, distribution=0).delete()
+    present = set(campaign.recipients.values_list("customer_id", flat=True))
+    new = (
+        CampaignRecipient(campaign=campaign, customer_id=customer_id)
+        for customer_id in matching.values_list("id", flat=True).iterator(chunk_size=2000)
+        if customer_id not in present
+    )
+    _bulk_create(new)
+    refresh_skip_reasons(campaign=campaign)
+    campaign.recipients_generated_at = timezone.now()
+    campaign.save(update_fields=["recipients_generated_at"])
+    return campaign.recipients.count()
+
+
+def _bulk_create(rows: Iterator[CampaignRecipient], chunk: int = 2000) -> None:
+    batch: list[CampaignRecipient] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            CampaignRecipient.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    CampaignRecipient.objects.bulk_create(batch, ignore_conflicts=True)
+
+
+def refresh_skip_reasons(*, campaign: Campaign) -> None:
+    """Note on each not-yet-sent recipient why they will be left out (no consent, no address)."""
+    channel = campaign.channel
+    pending = campaign.recipients.filter(distribution=0).select_related("customer")
+    changed = []
+    for recipient in pending.iterator(chunk_size=2000):
+        reason = (
+            skip_reason(recipient.customer, channel, campaign.requires_consent) if channel else ""
+        )
+        if reason != recipient.skip_reason:
+            recipient.skip_reason = reason
+            changed.append(recipient)
+    CampaignRecipient.objects.bulk_update(changed, ["skip_reason"], batch_size=2000)
+
+
+@transaction.atomic
+def add_recipient(*, campaign: Campaign, customer: Customer) -> CampaignRecipient:
+    """Add a customer by hand (e.g. yourself, to see the campaign first)."""
+    if customer.organisation_id != campaign.organisation_id:
+        raise CampaignError(_("The customer belongs to another organisation."))
+    recipient, _created = CampaignRecipient.objects.get_or_create(
+        campaign=campaign, customer=customer, defaults={"added_by_hand": True}
+    )
+    refresh_skip_reasons(campaign=campaign)
+    recipient.refresh_from_db()
+    return recipient
+
+
+@transaction.atomic
+def distribute(*, campaign: Campaign, started_by=None) -> Distribution:
+    """Queue the campaign to every recipient not yet sent to, through the ledger."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.channel is None:
+        raise CampaignError(_("Choose a dispatch type (print, SMS or e-mail) first."))
+    validate_campaign(campaign)
+    pending = campaign.recipients.filter(distribution=0)
+    if not pending.exists():
+        raise CampaignError(_("There are no recipients left to send to."))
+    return _distribute(campaign, pending, started_by)
+
+
+def _distribute(campaign: Campaign, recipients, started_by) -> Distribution:
+    number = (campaign.distributions.aggregate(n=Max("number"))["n"] or 0) + 1
+    distribution = Distribution.objects.create(
+        campaign=campaign, number=number, started_by=started_by
+    )
+    ids = list(recipients.values_list("id", flat=True))
+    queued = 0
+    for start in range(0, len(ids), 2000):
+        chunk = CampaignRecipient.objects.filter(id__in=ids[start : start + 2000])
+        queued += _queue_chunk(campaign, number, chunk.select_related("customer"))
+    CampaignRecipient.objects.filter(id__in=ids).update(distribution=number)
+    distribution.queued = queued
+    distribution.save(update_fields=["queued"])
+    return distribution
+
+
+def _queue_chunk(campaign: Campaign, number: int, recipients) -> int:
+    drafts = []
+    skipped: dict[int, str] = {}
+    for recipient in recipients:
+        try:
+            drafts.append(render_for(campaign, recipient.customer, number))
+        except mergecodes.MissingValue as missing:
+            skipped[recipient.pk] = str(missing)
+    rows = queue_messages(
+        organisation=campaign.organisation,
+        channel=campaign.channel or "",
+        source=f"campaign:{campaign.pk}",
+        requires_consent=campaign.requires_consent,
+        drafts=drafts,
+    )
+    for recipient_id, reason in skipped.items():
+        CampaignRecipient.objects.filter(pk=recipient_id).update(skip_reason=reason)
+    return sum(1 for row in rows.values() if row.status != Status.SKIPPED)
+
+
+def render_for(campaign: Campaign, customer: Customer, distribution: int) -> Draft:
+    """The campaign's message for one customer (MissingValue when a code has no value)."""
+    ctx = mergecodes.MergeContext(
+        organisation=campaign.organisation,
+        customer=customer,
+        direct_link=campaign.direct_link,
+        direct_link_target=campaign.direct_link_target,
+    )
+    body = content_of(campaign)
+    key = campaign_message_key(campaign.pk, distribution, customer.pk)
+    if campaign.channel == Channel.SMS:
+        return Draft(customer, key, "", None, mergecodes.render(body, ctx, as_html=False))
+    return Draft(customer, key, campaign.subject, mergecodes.render(body, ctx, as_html=True), "")
+
+
+FAILED_STATUSES = (Status.FAILED, Status.BOUNCED)
+
+
+def failed_recipients(campaign: Campaign):
+    """Recipients whose message in the last distribution failed or bounced."""
+    last = campaign.distributions.aggregate(n=Max("number"))["n"]
+    if last is None:
+        return campaign.recipients.none()
+    failed_keys = Message.objects.filter(
+        organisation=campaign.organisation,
+        source=f"campaign:{campaign.pk}",
+        key__startswith=f"campaign:{campaign.pk}:{last}:",
+        status__in=FAILED_STATUSES,
+    ).values_list("customer_id", flat=True)
+    return campaign.recipients.filter(distribution=last, customer_id__in=failed_keys)
+
+
+@transaction.atomic
+def resend_failed(*, campaign: Campaign, started_by=None) -> Distribution:
+    """Send again, as a new distribution, to the failed recipients of the last one."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    failed = failed_recipients(campaign)
+    if not failed.exists():
+        raise CampaignError(_("No recipient of the last distribution failed."))
+    validate_campaign(campaign)
+    return _distribute(campaign, failed, started_by)
+
+
+def wants_report(campaign: Campaign) -> bool:
+    return campaign.dispatch == Dispatch.EMAIL_REPORT
