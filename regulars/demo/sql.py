@@ -1,0 +1,128 @@
+"""Bulk writes of generated rows: executemany on SQLite, COPY on PostgreSQL.
+
+Rows arrive already shaped as columns (see generator.COLUMNS), so the ORM is bypassed on
+purpose: at a million customers and ten million sale lines, model instances would cost
+more than the database does. Every write happens inside the caller's transaction.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.db import connection
+from django.db.models import Model
+
+from regulars.commerce.models import Booking, Sale, SaleLine, Ticket, TicketOrder
+from regulars.customers.models import ConsentRecord, Customer, CustomerPermission, Individual
+
+from .generator import COLUMNS, Batch
+from .world import POSTGRES_TIME, SQLITE_TIME, TimeFormat
+
+# Tables in foreign-key order.
+MODELS: dict[str, type[Model]] = {
+    "customer": Customer,
+    "customer_group": Customer.groups.through,
+    "customer_tag": Customer.tags.through,
+    "customer_permission": CustomerPermission,
+    "consent": ConsentRecord,
+    "individual": Individual,
+    "sale": Sale,
+    "sale_line": SaleLine,
+    "booking": Booking,
+    "ticket_order": TicketOrder,
+    "ticket": Ticket,
+}
+# SQLite's page cache while bulk loading (KiB, as a negative cache_size): random inserts
+# into the sold_at indexes stay in memory instead of re-reading pages.
+SQLITE_BULK_CACHE_KIB = 1024 * 1024
+
+
+def _columns(table: str) -> str:
+    meta = MODELS[table]._meta
+    return ", ".join(f'"{meta.get_field(name).column}"' for name in COLUMNS[table])  # type: ignore[union-attr]
+
+
+def _table(table: str) -> str:
+    return f'"{MODELS[table]._meta.db_table}"'
+
+
+class DatabaseSink:
+    """Writes batches into the default database; ids are reserved per batch."""
+
+    def __init__(self) -> None:
+        self.vendor = connection.vendor
+        self._next_id: dict[str, int] = {}
+
+    @property
+    def time_format(self) -> TimeFormat:
+        return POSTGRES_TIME if self.vendor == "postgresql" else SQLITE_TIME
+
+    @contextmanager
+    def tuned(self) -> Iterator[None]:
+        """A larger SQLite page cache for this connection while loading; restored after."""
+        if self.vendor != "sqlite":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            previous = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = {-SQLITE_BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+    def begin_batch(self) -> None:
+        """Forget id positions: call inside each new transaction, before `reserve`."""
+        self._next_id.clear()
+
+    def reserve(self, table: str, count: int) -> Sequence[int]:
+        """Ids for `count` new rows of a table that other rows will point to."""
+        if count == 0:
+            return ()
+        if self.vendor == "postgresql":
+            return self._reserve_from_sequence(table, count)
+        # SQLite: the write transaction is already held (BEGIN IMMEDIATE), so the ids
+        # after the highest one ever used are ours until commit.
+        if table not in self._next_id:
+            self._next_id[table] = self._highest_sqlite_id(table) + 1
+        start = self._next_id[table]
+        self._next_id[table] = start + count
+        return range(start, start + count)
+
+    def _highest_sqlite_id(self, table: str) -> int:
+        name = MODELS[table]._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{name}"')
+            highest = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [name])
+            row = cursor.fetchone()
+        return max(highest, row[0] if row else 0)
+
+    def _reserve_from_sequence(self, table: str, count: int) -> list[int]:
+        # nextval is safe beside concurrent writers; the ids need not be contiguous.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [MODELS[table]._meta.db_table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def write(self, batch: Batch) -> None:
+        for table in MODELS:
+            rows = getattr(batch, table)
+            if rows:
+                self._write_rows(table, rows)
+
+    def _write_rows(self, table: str, rows: list[tuple]) -> None:
+        with connection.cursor() as wrapper:
+            raw = wrapper.cursor
+            if self.vendor == "postgresql":
+                with raw.copy(f"COPY {_table(table)} ({_columns(table)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(COLUMNS[table]))
+                raw.executemany(
+                    f"INSERT INTO {_table(table)} ({_columns(table)}) VALUES ({marks})", rows
+                )
