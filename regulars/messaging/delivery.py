@@ -7,6 +7,7 @@ the `sent` update, that one in-flight message is sent again once its claim goes 
 """
 
 import logging
+import threading
 import uuid
 from datetime import timedelta
 
@@ -117,8 +118,26 @@ def deliver_due(*, limit: int = 50, transports: dict[str, Transport] | None = No
     return len(batch)
 
 
-def deliver_all(*, limit: int = 50) -> int:
-    """Deliver until nothing is due (tests, `regulars worker --once`)."""
+def deliver_all(*, limit: int = 50, threads: int = 1) -> int:
+    """Deliver until nothing is due (tests, `regulars worker --once`, the benchmark).
+
+    Each thread claims its own batches and keeps its own provider connection.
+    """
+    if threads <= 1:
+        return _deliver_until_empty(limit)
+    totals: list[int] = []
+    workers = [
+        threading.Thread(target=lambda: totals.append(_deliver_until_empty(limit, close_db=True)))
+        for _ in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(totals)
+
+
+def _deliver_until_empty(limit: int, close_db: bool = False) -> int:
     transports: dict[str, Transport] = {}
     total = 0
     try:
@@ -127,4 +146,6 @@ def deliver_all(*, limit: int = 50) -> int:
     finally:
         for transport in transports.values():
             transport.close()
+        if close_db:
+            connection.close()
     return total

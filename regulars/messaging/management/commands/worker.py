@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, threads, batch, poll, once, **options):
         if once:
             delivery.release_stale_claims()
-            sent = delivery.deliver_all(limit=batch)
+            sent = delivery.deliver_all(limit=batch, threads=threads or 1)
             self.stdout.write(f"handled {sent} messages")
             return
         stop = threading.Event()
