@@ -43,7 +43,7 @@ messages: setup
 
 demo: setup
 	$(BIN)/regulars migrate --no-input
-	$(BIN)/regulars demo
+	$(BIN)/regulars demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

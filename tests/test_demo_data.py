@@ -5,13 +5,18 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import F, Q
+from django.test import Client
 from django.utils import timezone
 
 from regulars.commerce.models import Booking, Event, Sale, SaleLine, Ticket, TicketOrder
 from regulars.customers.models import ConsentRecord, Customer, CustomerPermission, Individual
-from regulars.demo.actions import DemoDataExists, generate_demo_data
+from regulars.demo.actions import DemoDataExists, generate_demo_data, suspend_indexes
 from regulars.demo.export import HEADERS, export_demo_data
+from regulars.demo.models import SuspendedIndex
+from regulars.demo.sql import MODELS
+from regulars.orgs.models import Membership, Organisation
 
 TODAY = datetime.date(2026, 3, 10)
 N = 200
@@ -231,3 +236,55 @@ def test_export_writes_import_files_matching_the_database_rows(org, tmp_path):
         customer.first_name, customer.last_name, customer.email, customer.postcode,
     )  # fmt: skip
     assert datetime.datetime.fromisoformat(first["created_at"]) == customer.created_at
+
+
+def test_demo_command_twice_creates_one_demo_and_one_login(db, settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("demo", "--no-server", "--customers", "60")
+    first = capsys.readouterr().out
+    counts = _counts(Organisation.objects.get(slug="demo"))
+    call_command("demo", "--no-server", "--customers", "60")
+    second = capsys.readouterr().out
+
+    demo = Organisation.objects.get(slug="demo")
+    assert demo.name == "Salon & Scene Demo"
+    assert _counts(demo) == counts
+    assert counts["Customer"] == 60
+    password = (tmp_path / "demo-password").read_text()
+    assert f"Password  {password}" in first
+    assert f"Password  {password}" in second
+    assert "(already there)" in second
+    assert Client().login(username="demo", password=password)
+    assert Membership.objects.get(user__username="demo").role == "owner"
+
+
+def _index_names():
+    with connection.cursor() as cursor:
+        return {
+            name
+            for model in MODELS.values()
+            for name in connection.introspection.get_constraints(cursor, model._meta.db_table)
+        }
+
+
+def test_bulk_load_rebuilds_every_index_and_gives_the_same_rows(org, other_org):
+    before = _index_names()
+    generate_demo_data(organisation=org, customers=N, seed=7, today=TODAY, bulk=True)
+    _generate(other_org)
+
+    assert _index_names() == before
+    assert not SuspendedIndex.objects.exists()
+    assert _counts(org) == _counts(other_org)
+    assert _line_rows(org) == _line_rows(other_org)
+
+
+def test_an_interrupted_bulk_load_is_repaired_by_the_next_run(org):
+    before = _index_names()
+    suspend_indexes()
+    assert SuspendedIndex.objects.count() > 10
+    assert len(_index_names()) == len(before) - SuspendedIndex.objects.count()
+
+    _generate(org)
+
+    assert _index_names() == before
+    assert not SuspendedIndex.objects.exists()

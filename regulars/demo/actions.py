@@ -1,24 +1,31 @@
 """Writes of demo data: the catalogue of a demo salon and venue, then customers in bulk."""
 
 import datetime
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from regulars.commerce.models import Event, Item, ItemGroup, Production, Service, Venue
 from regulars.customers.models import Customer, CustomerGroup, Permission, Tag
-from regulars.orgs.models import Organisation
+from regulars.orgs.actions import add_staff_user, create_organisation
+from regulars.orgs.models import Organisation, Role
 
+from . import sql
 from .catalogue import CUSTOMER_GROUPS, ITEM_GROUPS, PERMISSIONS, PRODUCTIONS, TAGS, VENUES
 from .generator import ALL_ITEMS, BLOCK, SERVICE_ITEMS, Batch, CatalogueIds, Generator
+from .models import SuspendedIndex
 from .sql import MODELS, DatabaseSink
 from .world import Clock, DemoEvent, plan_events
 
 DEFAULT_BATCH_CUSTOMERS = 20_000
+# From this size on, secondary indexes are dropped during the load and rebuilt after it.
+BULK_FROM_CUSTOMERS = 100_000
 
 
 class DemoDataExists(ValueError):
@@ -44,15 +51,19 @@ def generate_demo_data(
     months: int = 24,
     today: datetime.date | None = None,
     batch_customers: int = DEFAULT_BATCH_CUSTOMERS,
+    bulk: bool | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Add `customers` generated customers with `months` of activity up to `today`.
 
     The same seed, size and day give the same rows. Each batch of customers is one
     transaction; the catalogue (items, services, venues, events …) is shared and reused.
+    `bulk` (default: from BULK_FROM_CUSTOMERS customers on) suspends the secondary indexes
+    of the tables written and rebuilds them at the end, also when the load fails.
     Raises DemoDataExists when this seed's customers are already there.
     """
     started = time.monotonic()
+    restore_indexes()
     sink = DatabaseSink()
     clock = Clock(
         today=today or timezone.localdate(timezone=organisation.tz),
@@ -69,23 +80,61 @@ def generate_demo_data(
     ).exists():
         raise DemoDataExists(f"{organisation.slug} already has the demo customers of seed {seed}")
     summary = DemoSummary()
-    blocks_per_batch = max(1, batch_customers // BLOCK)
-    with sink.tuned():
-        for first_block in range(0, _blocks(customers), blocks_per_batch):
-            batch = Batch()
-            with transaction.atomic():
-                sink.begin_batch()
-                for number in range(
-                    first_block, min(first_block + blocks_per_batch, _blocks(customers))
-                ):
-                    count = min(BLOCK, customers - number * BLOCK)
-                    generator.block(number, count, sink.reserve, batch)
-                sink.write(batch)
-            summary.rows.update({table: len(getattr(batch, table)) for table in MODELS})
-            summary.seconds = time.monotonic() - started
-            if progress:
-                progress(customers, summary)
+    bulk = customers >= BULK_FROM_CUSTOMERS if bulk is None else bulk
+    if bulk:
+        suspend_indexes()
+    try:
+        with sink.tuned():
+            _load(generator, sink, customers, batch_customers, bulk, summary, started, progress)
+    finally:
+        if bulk:
+            restore_indexes()
+            sql.analyze([model._meta.db_table for model in MODELS.values()])
+    summary.seconds = time.monotonic() - started
     return summary
+
+
+def _load(generator, sink, customers, batch_customers, bulk, summary, started, progress) -> None:
+    blocks_per_batch = max(1, batch_customers // BLOCK)
+    last_block = _blocks(customers)
+    for first_block in range(0, last_block, blocks_per_batch):
+        batch = Batch()
+        with transaction.atomic():
+            sql.skip_row_triggers_in_transaction(bulk)
+            sink.begin_batch()
+            for number in range(first_block, min(first_block + blocks_per_batch, last_block)):
+                generator.block(number, min(BLOCK, customers - number * BLOCK), sink.reserve, batch)
+            sink.write(batch)
+            sql.skip_row_triggers_in_transaction(False)
+        summary.rows.update({table: len(getattr(batch, table)) for table in MODELS})
+        summary.seconds = time.monotonic() - started
+        if progress:
+            progress(customers, summary)
+
+
+def suspend_indexes() -> None:
+    """Drop the secondary indexes of the generated tables, saving their definitions first."""
+    with transaction.atomic():
+        for model in MODELS.values():
+            table = model._meta.db_table
+            for name, definition in sql.secondary_indexes(table):
+                SuspendedIndex.objects.get_or_create(
+                    name=name, defaults={"table": table, "definition": definition}
+                )
+    with transaction.atomic():
+        for suspended in SuspendedIndex.objects.all():
+            sql.drop_index(suspended.name)
+
+
+def restore_indexes() -> int:
+    """Rebuild every suspended index (also those of an interrupted load); returns how many."""
+    rebuilt = 0
+    for suspended in SuspendedIndex.objects.order_by("id"):
+        with transaction.atomic():
+            sql.create_index(suspended.definition)
+            suspended.delete()
+        rebuilt += 1
+    return rebuilt
 
 
 def _blocks(customers: int) -> int:
@@ -163,3 +212,72 @@ def _event(organisation, clock: Clock, event: DemoEvent, productions, venues) ->
         },
     )
     return row.pk
+
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Salon & Scene Demo"
+DEMO_USERNAME = "demo"
+DEMO_PROFILE = {
+    "address": "Frederiksgade 42",
+    "postcode": "8000",
+    "city": "Aarhus C",
+    "email": "hej@salonogscene.example",
+    "phone": "+4586123456",
+    "website": "https://salonogscene.example",
+}
+
+
+def ensure_demo_organisation(
+    *,
+    customers: int,
+    seed: int = 1,
+    today: datetime.date | None = None,
+    progress: Progress | None = None,
+) -> tuple[Organisation, DemoSummary | None]:
+    """The demo organisation with its generated data; generates only what is missing.
+
+    Returns the organisation and the summary of what was generated (None: already there).
+    """
+    organisation = Organisation.objects.filter(slug=DEMO_SLUG).first()
+    if organisation is None:
+        organisation = create_organisation(slug=DEMO_SLUG, name=DEMO_NAME)
+        Organisation.objects.filter(pk=organisation.pk).update(**DEMO_PROFILE)
+    try:
+        summary = generate_demo_data(
+            organisation=organisation,
+            customers=customers,
+            seed=seed,
+            today=today,
+            progress=progress,
+        )
+    except DemoDataExists:
+        summary = None
+    return organisation, summary
+
+
+@transaction.atomic
+def ensure_demo_owner(*, organisation: Organisation, password_file: Path) -> tuple[str, str]:
+    """The demo owner's username and password, the password kept in `password_file`.
+
+    The password is generated once (the file is private to its owner) and reused, so the
+    credentials printed by every `regulars demo` stay the same.
+    """
+    if password_file.exists():
+        password = password_file.read_text().strip()
+    else:
+        password = secrets.token_urlsafe(9)
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(password)
+        password_file.chmod(0o600)
+    membership = add_staff_user(
+        organisation=organisation,
+        username=DEMO_USERNAME,
+        role=Role.OWNER,
+        password=password,
+        email="demo@salonogscene.example",
+    )
+    user = membership.user
+    if not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return DEMO_USERNAME, password

@@ -45,7 +45,7 @@ BLOCK = 1000
 SOURCE = "demo"
 ALL_ITEMS = SERVICE_ITEMS + PRODUCT_ITEMS
 # Mean salon visits of a customer active over the whole window; ~2.2 lines per visit.
-VISIT_SCALE = 6.5
+VISIT_SCALE = 5.6
 PARETO_SHAPE = 1.6
 MAX_VISITS = 120
 
@@ -199,6 +199,11 @@ class Generator:
         self.events = events
         self.event_moments = [event.moment for event in events]
         self.ids = ids
+        # (item id, item group id, price, is a service) per ALL_ITEMS index
+        self.line_facts = [
+            (ids.items[i], ids.item_groups[ITEM_GROUP_OF[i]], item[3], i < len(SERVICE_ITEMS))
+            for i, item in enumerate(ALL_ITEMS)
+        ]
         self.now_stamp = clock.stamp(clock.today, 12 * 60)
         self.birth_years = (clock.dates[clock.today].year - 88, clock.dates[clock.today].year - 16)
 
@@ -416,95 +421,44 @@ class Generator:
         if not profile.visits:
             return
         r = rng.random
-        clock, ids, org = self.clock, self.ids, self.ids.organisation
+        clock, org, line_facts = self.clock, self.ids.organisation, self.line_facts
         first = max(profile.created // MINUTES_PER_DAY + 1, clock.window_start)
-        span = max(1, clock.today - first)
-        days = sorted(first + int(r() * span) for _ in range(profile.visits))
-        prefix = f"B{self.seed}-{profile.index + 1}-"
-        booking_prefix = f"T{self.seed}-{profile.index + 1}-"
-        bookings = 0
-        for visit, day in enumerate(days):
+        days = sorted(first + int(r() * max(1, clock.today - first)) for _ in range(profile.visits))
+        receipt = f"B{self.seed}-{profile.index + 1}-"
+        bookings = _Bookings(self, org, customer_id, f"T{self.seed}-{profile.index + 1}-", batch)
+        lines_out, sales_out = batch.sale_line.append, batch.sale.append
+        for visit, day in enumerate(days, 1):
             sale_id = next(sale_ids)
-            lines = []
             if r() < 0.1:  # ad hoc: bought in the web shop, no appointment
-                channel = "adhoc"
-                minute = 7 * 60 + int(r() * 900)
-                lines.append(PRODUCT_TABLE[int(r() * len(PRODUCT_TABLE))])
+                channel, minute = "adhoc", 7 * 60 + int(r() * 900)
+                lines = [PRODUCT_TABLE[int(r() * len(PRODUCT_TABLE))]]
             else:
-                channel = "pos"
-                service = SERVICE_TABLE[int(r() * len(SERVICE_TABLE))]
+                channel, service = "pos", SERVICE_TABLE[int(r() * len(SERVICE_TABLE))]
                 start = 9 * 60 + 15 * int(r() * 32)
                 minute = start + SERVICE_ITEMS[service][4]
-                lines.append(service)
-                if r() < 0.72:
-                    bookings += 1
-                    batch.booking.append(
-                        (
-                            org,
-                            f"{booking_prefix}{bookings}",
-                            customer_id,
-                            ids.services[service],
-                            clock.stamp(day, start),
-                            clock.stamp(day, minute),
-                            "completed",
-                        )
-                    )
+                lines = [service]
+                if r() < 0.5:
+                    bookings.add(service, day, start, minute, "completed")
                 if r() < 0.07 and day - 3 > first:
-                    bookings += 1
                     status = "cancelled" if r() < 0.65 else "no_show"
-                    batch.booking.append(
-                        (
-                            org,
-                            f"{booking_prefix}{bookings}",
-                            customer_id,
-                            ids.services[service],
-                            clock.stamp(day - 3, start),
-                            clock.stamp(day - 3, minute),
-                            status,
-                        )
-                    )
+                    bookings.add(service, day - 3, start, minute, status)
             extra = r()
-            while extra < 0.55 and len(lines) < 5:
+            while extra < 0.6 and len(lines) < 5:
                 lines.append(PRODUCT_TABLE[int(r() * len(PRODUCT_TABLE))])
-                extra = r() * 1.2
+                extra = r() * 1.15
             stamp = clock.stamp(day, minute)
             discount = r() < 0.08
-            batch.sale.append((sale_id, org, f"{prefix}{visit + 1}", customer_id, stamp, channel))
+            sales_out((sale_id, org, f"{receipt}{visit}", customer_id, stamp, channel))
             for number, item in enumerate(lines, 1):
-                quantity = 1 if item < len(SERVICE_ITEMS) or r() < 0.85 else 2
-                price = ALL_ITEMS[item][3]
+                item_id, group_id, price, is_service = line_facts[item]
+                quantity = 1 if is_service or r() < 0.85 else 2
                 off = price * quantity // 10 if discount else 0
-                batch.sale_line.append(
-                    (
-                        org,
-                        sale_id,
-                        number,
-                        customer_id,
-                        stamp,
-                        channel,
-                        ids.items[item],
-                        ids.item_groups[ITEM_GROUP_OF[item]],
-                        quantity,
-                        price,
-                        off,
-                        price * quantity - off,
-                    )
-                )
+                lines_out((org, sale_id, number, customer_id, stamp, channel, item_id, group_id,
+                           quantity, price, off, price * quantity - off))  # fmt: skip
         if days[-1] > clock.today - 120 and r() < 0.5:
             service = SERVICE_TABLE[int(r() * len(SERVICE_TABLE))]
-            day = clock.today + 1 + int(r() * 60)
-            start = 9 * 60 + 15 * int(r() * 32)
-            batch.booking.append(
-                (
-                    org,
-                    f"{booking_prefix}{bookings + 1}",
-                    customer_id,
-                    ids.services[service],
-                    clock.stamp(day, start),
-                    clock.stamp(day, start + SERVICE_ITEMS[service][4]),
-                    "booked",
-                )
-            )
+            day, start = clock.today + 1 + int(r() * 60), 9 * 60 + 15 * int(r() * 32)
+            bookings.add(service, day, start, start + SERVICE_ITEMS[service][4], "booked")
 
     def _venue(self, rng, profile: Profile, customer_id: int, order_ids, batch: Batch) -> None:
         r = rng.random
@@ -554,3 +508,19 @@ class Generator:
                         price * quantity,
                     )
                 )
+
+
+class _Bookings:
+    """Appends one customer's bookings, numbering them."""
+
+    def __init__(self, generator: Generator, org: int, customer_id: int, prefix: str, batch: Batch):
+        self.generator, self.org, self.customer_id = generator, org, customer_id
+        self.prefix, self.rows, self.count = prefix, batch.booking, 0
+
+    def add(self, service: int, day: int, start: int, end: int, status: str) -> None:
+        self.count += 1
+        stamp = self.generator.clock.stamp
+        self.rows.append((
+            self.org, f"{self.prefix}{self.count}", self.customer_id,
+            self.generator.ids.services[service], stamp(day, start), stamp(day, end), status,
+        ))  # fmt: skip

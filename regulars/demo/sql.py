@@ -126,3 +126,72 @@ class DatabaseSink:
                 raw.executemany(
                     f"INSERT INTO {_table(table)} ({_columns(table)}) VALUES ({marks})", rows
                 )
+
+
+# --- bulk loads: secondary indexes are rebuilt once instead of updated row by row ---------
+
+# Non-unique, non-primary indexes of a table with their definitions. Unique indexes stay:
+# they keep guarding the data while it loads.
+SQLITE_SECONDARY_INDEXES = """
+    SELECT name, sql FROM sqlite_master
+    WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL
+      AND upper(sql) NOT LIKE 'CREATE UNIQUE%%'
+"""
+POSTGRES_SECONDARY_INDEXES = """
+    SELECT index_class.relname, pg_get_indexdef(ix.indexrelid)
+    FROM pg_index ix JOIN pg_class index_class ON index_class.oid = ix.indexrelid
+    WHERE ix.indrelid = %s::regclass AND NOT ix.indisunique AND NOT ix.indisprimary
+"""
+
+
+def secondary_indexes(table_name: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the droppable indexes of a table."""
+    query = (
+        POSTGRES_SECONDARY_INDEXES
+        if connection.vendor == "postgresql"
+        else SQLITE_SECONDARY_INDEXES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            query, [f'"{table_name}"' if connection.vendor == "postgresql" else table_name]
+        )
+        return [(name, definition) for name, definition in cursor.fetchall()]
+
+
+def drop_index(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def create_index(definition: str) -> None:
+    """Run a saved CREATE INDEX statement; an index that is already there is left alone."""
+    statement = definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute(statement)
+        if connection.vendor == "postgresql":
+            cursor.execute("RESET maintenance_work_mem")
+
+
+def analyze(table_names: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for name in table_names:
+            cursor.execute(f'ANALYZE "{name}"')
+
+
+def skip_row_triggers_in_transaction(skip: bool) -> None:
+    """PostgreSQL only: skip the per-row foreign-key triggers of this transaction's COPYs.
+
+    The generator assigns every id itself, so the references hold by construction; with
+    ten million lines the deferred checks would cost more than the load. Needs a superuser
+    (otherwise nothing changes); the setting is transaction-local and is turned back at the
+    end of the batch.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute(f"SET LOCAL session_replication_role = {'replica' if skip else 'origin'}")
