@@ -1,0 +1,150 @@
+"""Criteria on ticket orders for events (SEG-4, seed 002).
+
+A ticket order counts only when it was placed at or before `at`; which events it is for
+is decided by the event's own start (so tickets for future events count).
+"""
+
+from datetime import timedelta
+
+from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from regulars.commerce.models import Event, Production, Ticket, TicketChannel
+
+from ..clock import DAY
+from ..params import MAX_DAYS, Params, RuleError
+from .base import Criterion, cents_bounds, customers_in, register, total_between
+
+
+class TicketCriterion(Criterion):
+    def tickets(self) -> QuerySet:
+        return Ticket.objects.filter(organisation=self.organisation, ordered_at__lte=self.clock.at)
+
+
+@register
+class EventCriterion(TicketCriterion):
+    type = "event"
+    label = _("Bought tickets for events")
+    parameters = {"events": "events", "productions": "productions", "days_back": "int"}
+
+    def parse(self, params: Params) -> None:
+        events = params.texts("events", required=False)
+        productions = params.texts("productions", required=False)
+        self.event_ids = self.context.ids_for_names(
+            Event, events, params.at("events"), field="external_id"
+        )
+        self.production_ids = self.context.ids_for_names(
+            Production, productions, params.at("productions")
+        )
+        self.days_back = params.optional_integer("days_back", 0) or 0
+        if self.days_back > MAX_DAYS:
+            raise RuleError(params.at("days_back"), f"must be at most {MAX_DAYS}")
+
+    def condition(self) -> Q:
+        tickets = self.tickets().filter(event_start__gte=self.clock.at - self.days_back * DAY)
+        if self.event_ids or self.production_ids:
+            tickets = tickets.filter(
+                Q(event_id__in=self.event_ids) | Q(production_id__in=self.production_ids)
+            )
+        return customers_in(tickets)
+
+
+@register
+class ImpulsiveCriterion(TicketCriterion):
+    type = "impulsive"
+    label = _("Impulsive")
+    parameters = {"max_days": "int"}
+
+    def parse(self, params: Params) -> None:
+        self.max_days = params.integer("max_days", 0, MAX_DAYS)
+
+    def condition(self) -> Q:
+        tickets = self.tickets().filter(
+            ordered_at__gte=F("event_start") - timedelta(days=self.max_days),
+            ordered_at__lte=F("event_start"),
+        )
+        return customers_in(tickets)
+
+
+@register
+class SalesTypeCriterion(TicketCriterion):
+    type = "sales_type"
+    label = _("Sales type")
+    parameters = {"value": "sales_type"}
+
+    def parse(self, params: Params) -> None:
+        self.value = params.choice("value", ["online", "boxoffice", "both", "all"])
+
+    def condition(self) -> Q:
+        online = customers_in(self.tickets().filter(channel=TicketChannel.ONLINE))
+        boxoffice = customers_in(self.tickets().filter(channel=TicketChannel.BOXOFFICE))
+        if self.value == "online":
+            return online & ~boxoffice
+        if self.value == "boxoffice":
+            return boxoffice & ~online
+        if self.value == "both":
+            return online & boxoffice
+        return customers_in(self.tickets())
+
+
+class TicketTotalCriterion(TicketCriterion):
+    """A total over the customer's tickets compared with `value` (gte or eq); none = 0."""
+
+    parameters = {"op": "count_op", "value": "int"}
+
+    def total(self) -> Aggregate:
+        raise NotImplementedError
+
+    def parse(self, params: Params) -> None:
+        self.op = params.choice("op", ["gte", "eq"])
+        self.bounds = self.read_bounds(params)
+
+    def read_bounds(self, params: Params) -> tuple[int | None, int | None]:
+        value = params.integer("value", 0)
+        return (value, None) if self.op == "gte" else (value, value)
+
+    def condition(self) -> Q:
+        low, high = self.bounds
+        return total_between(self.tickets(), self.total(), low, high)
+
+
+@register
+class TicketCountCriterion(TicketTotalCriterion):
+    type = "ticket_count"
+    label = _("Number of tickets")
+
+    def total(self) -> Aggregate:
+        return Sum("quantity")
+
+
+@register
+class EventCountCriterion(TicketTotalCriterion):
+    type = "event_count"
+    label = _("Number of events")
+
+    def total(self) -> Aggregate:
+        return Count("event_id", distinct=True)
+
+
+@register
+class OrderCountCriterion(TicketTotalCriterion):
+    type = "order_count"
+    label = _("Number of orders")
+
+    def total(self) -> Aggregate:
+        return Count("order_id", distinct=True)
+
+
+@register
+class TicketRevenueCriterion(TicketTotalCriterion):
+    type = "ticket_revenue"
+    label = _("Ticket revenue")
+    parameters = {"op": "count_op", "value": "number"}
+
+    def read_bounds(self, params: Params) -> tuple[int | None, int | None]:
+        value = params.number("value", minimum=0)
+        low, high = cents_bounds(value, value)
+        return (low, None) if self.op == "gte" else (low, high)
+
+    def total(self) -> Aggregate:
+        return Sum("amount_cents")

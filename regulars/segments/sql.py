@@ -1,0 +1,110 @@
+"""SQL the ORM cannot say portably: comparing one attribute of an individual's JSON.
+
+SQLite and PostgreSQL spell JSON access differently; the meaning is the same on both.
+The attribute must be present. A JSON number attribute and a number value compare as
+numbers; a JSON string attribute compares with the value as case-sensitive text in
+code-point order (PostgreSQL is told so with COLLATE "C"; `contains` is a substring
+test); any other pairing matches `neq` only. Used inside an EXISTS over
+customers_individual filtered by the (organisation, kind) index.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import BooleanField, Expression, F
+from django.db.models.sql.compiler import SQLCompiler
+
+OPERATORS = {"eq": "=", "neq": "<>", "gte": ">=", "lte": "<="}
+
+
+def number_text(value: int | float) -> str:
+    return str(value) if isinstance(value, int) or not value.is_integer() else str(int(value))
+
+
+class AttributeComparison(Expression):
+    """A boolean test of `column[attribute] <op> value` (see the module docstring)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, attribute: str, op: str, value: Any) -> None:
+        super().__init__(output_field=BooleanField())
+        self.column: Any = F(column)
+        self.attribute = attribute
+        self.op = op
+        self.value = value
+
+    def get_source_expressions(self) -> list:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    @property
+    def numeric(self) -> bool:
+        is_number = isinstance(self.value, int | float) and not isinstance(self.value, bool)
+        return is_number and self.op != "contains"
+
+    @property
+    def text_value(self) -> str:
+        return self.value if isinstance(self.value, str) else number_text(self.value)
+
+    def _combine(self, kind: str, is_number: str, is_string: str, number: str, text: str) -> str:
+        """OR together the branches; `kind` is the JSON type, NULL when absent."""
+        if self.op == "contains":
+            string_test = f"({is_string} AND {text})"
+        else:
+            string_test = f"({is_string} AND {text} {OPERATORS[self.op]} %s)"
+        branches = [string_test]
+        handled = [is_string]
+        if self.numeric:
+            # CASE, not AND: PostgreSQL may evaluate the cast before the type test.
+            number_test = f"(CASE WHEN {is_number} THEN {number} END {OPERATORS[self.op]} %s)"
+            branches.insert(0, number_test)
+            handled.insert(0, is_number)
+        if self.op == "neq":
+            others = " OR ".join(handled)
+            branches.append(f"({kind} IS NOT NULL AND NOT ({others}))")
+        return "(" + " OR ".join(branches) + ")"
+
+    def _params(self, path: Any) -> list:
+        """Parameters in the order `_combine` places the placeholders."""
+        params: list = []
+        if self.numeric:
+            params += [path, path, float(self.value)]
+        params += [path, path, self.text_value]
+        if self.op == "neq":
+            params += [path, path] + ([path] if self.numeric else [])
+        return params
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: Any, **extra: Any) -> tuple[str, list]:
+        column, column_params = compiler.compile(self.column)
+        assert not column_params
+        kind = f"json_type({column}, %s)"
+        value = f"json_extract({column}, %s)"
+        text = f"instr({value}, %s) > 0" if self.op == "contains" else value
+        sql = self._combine(
+            kind,
+            is_number=f"{kind} IN ('integer', 'real')",
+            is_string=f"{kind} = 'text'",
+            number=value,
+            text=text,
+        )
+        return sql, self._params(f'$."{self.attribute}"')
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: Any, **extra: Any
+    ) -> tuple[str, list]:
+        column, column_params = compiler.compile(self.column)
+        assert not column_params
+        kind = f"jsonb_typeof({column} -> %s)"
+        value = f"({column} ->> %s)"
+        text = f"strpos({value}, %s) > 0" if self.op == "contains" else f'{value} COLLATE "C"'
+        sql = self._combine(
+            kind,
+            is_number=f"{kind} = 'number'",
+            is_string=f"{kind} = 'string'",
+            number=f"{value}::float8",
+            text=text,
+        )
+        return sql, self._params(self.attribute)
