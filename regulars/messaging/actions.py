@@ -15,6 +15,7 @@ from django.utils import timezone
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
+from . import sql
 from .models import Channel, Message, Status, Suppression
 
 log = logging.getLogger(__name__)
@@ -190,21 +191,27 @@ def _queue_chunk(organisation, channel, source, requires_consent, drafts: list[D
     suppressed = suppressed_addresses(
         organisation.pk, (address_of(d.customer, channel) for d in drafts)
     )
-    rows = [
-        Message(
-            **_fields(
-                organisation,
-                channel,
-                source,
-                draft,
-                skip_reason(draft.customer, channel, requires_consent, suppressed),
-            )
+    now = timezone.now()
+    rows = []
+    for draft in drafts:
+        reason = skip_reason(draft.customer, channel, requires_consent, suppressed)
+        fields = _fields(organisation, channel, source, draft, reason)
+        rows.append(
+            {
+                **fields,
+                "organisation_id": organisation.pk,
+                "customer_id": draft.customer.pk,
+                "attempts": 0,
+                "created_at": now,
+                "claimed_by": "",
+                "last_error": "",
+                "provider_id": "",
+            }
         )
-        for draft in drafts
-    ]
-    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    sql.insert_messages(rows)
     keys = [d.key for d in drafts]
-    return {m.key: m for m in Message.objects.filter(organisation=organisation, key__in=keys)}
+    rows = Message.objects.filter(organisation=organisation, key__in=keys)
+    return {m.key: m for m in rows.only("id", "key", "status", "skip_reason")}
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import sql
 from .models import Message, Status
 from .transports import PermanentError, TransientError, Transport, transport_for
 
@@ -67,9 +68,8 @@ def deliver_one(message: Message, claim: str, transport: Transport) -> str:
     except Exception as error:  # noqa: BLE001 — one bad row must not stop the worker
         log.exception("message %s could not be built or sent", message.key)
         return _finish(message, claim, Status.FAILED, last_error=f"{type(error).__name__}: {error}")
-    return _finish(
-        message, claim, Status.SENT, provider_id=provider_id[:200], sent_at=timezone.now()
-    )
+    sql.mark_sent(message.pk, claim, provider_id[:200], timezone.now())
+    return Status.SENT
 
 
 def _retry_later(message: Message, claim: str, reason: str) -> str:

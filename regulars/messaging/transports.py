@@ -6,15 +6,18 @@ A transport's `send(message)` returns the provider's id for the message, or rais
 """
 
 import contextlib
+import functools
 import smtplib
+from email.utils import parseaddr
 from typing import Protocol
 
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from .compose import build_email
+from .compose import build_email, build_raw
 from .models import Channel, Message
 
 
@@ -41,11 +44,13 @@ class EmailTransport:
         self.connection: BaseEmailBackend | None = None
 
     def send(self, message: Message) -> str:
-        email = build_email(message)
         try:
             if self.connection is None:
                 self.connection = get_connection(self.backend, fail_silently=False, **self.options)
                 self.connection.open()
+            if isinstance(self.connection, SmtpBackend):
+                return self._send_raw(self.connection, message)
+            email = build_email(message)
             email.connection = self.connection
             email.send(fail_silently=False)
         except Exception as error:
@@ -54,12 +59,40 @@ class EmailTransport:
         status = getattr(email, "anymail_status", None)
         return (status and status.message_id and str(status.message_id)) or message.message_id
 
+    @staticmethod
+    def _send_raw(backend: SmtpBackend, message: Message) -> str:
+        """SMTP: Django's backend keeps the session (TLS, login); we hand it the bytes."""
+        raw = build_raw(message)
+        smtp = backend.connection
+        smtp.ehlo_or_helo_if_needed()
+        # One envelope, one recipient: the MAIL/RCPT/DATA dialogue without smtplib's
+        # per-call address re-parsing; any error closes the session (see send).
+        code, answer = smtp.docmd("MAIL", f"FROM:<{envelope_sender()}>")
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, answer, envelope_sender())
+        code, answer = smtp.docmd("RCPT", f"TO:<{message.to_address}>")
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({message.to_address: (code, answer)})
+        code, answer = smtp.data(raw)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, answer)
+        return message.message_id
+
     def close(self) -> None:
         if self.connection is not None:
             # A broken connection may fail to close; it is dropped either way.
             with contextlib.suppress(Exception):
                 self.connection.close()
             self.connection = None
+
+
+@functools.lru_cache(maxsize=4)
+def _envelope_sender(from_email: str) -> str:
+    return parseaddr(from_email)[1] or "noreply@localhost"
+
+
+def envelope_sender() -> str:
+    return _envelope_sender(settings.DEFAULT_FROM_EMAIL)
 
 
 def classify_email_error(error: Exception) -> Exception:

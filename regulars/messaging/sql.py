@@ -1,0 +1,74 @@
+"""Hand-written SQL on the hot path of delivery, where the ORM's overhead is most of the cost."""
+
+from django.db import connection
+
+# One row by primary key; the claim condition keeps a re-claimed row from being marked by
+# the worker that lost it.
+MARK_SENT = """
+UPDATE messaging_message
+   SET status = 'sent', sent_at = %s, provider_id = %s, last_error = ''
+ WHERE id = %s AND claimed_by = %s AND status = 'sending'
+"""
+
+
+def mark_sent(message_id: int, claim: str, provider_id: str, sent_at) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MARK_SENT,
+            [connection.ops.adapt_datetimefield_value(sent_at), provider_id, message_id, claim],
+        )
+
+
+# Columns written when a message enters the ledger; conflicts on (organisation, key) keep
+# the row that is already there (idempotency). Relies on the message_key_per_org index.
+MESSAGE_COLUMNS = (
+    "organisation_id",
+    "customer_id",
+    "channel",
+    "key",
+    "source",
+    "to_address",
+    "subject",
+    "body_html",
+    "body_text",
+    "address_block",
+    "status",
+    "skip_reason",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "claimed_by",
+    "last_error",
+    "provider_id",
+)
+INSERT_MESSAGES = (
+    f"INSERT INTO messaging_message ({', '.join(MESSAGE_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(MESSAGE_COLUMNS))}) "
+    "ON CONFLICT (organisation_id, key) DO NOTHING"
+)
+
+
+def insert_messages(rows: list[dict]) -> None:
+    """Many new ledger rows in one round trip; existing keys are left as they are."""
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [
+        [adapt(row[c]) if c.endswith("_at") else row[c] for c in MESSAGE_COLUMNS] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(INSERT_MESSAGES, values)
+
+
+def freeze_recipients(campaign_id: int, customer_ids_sql: str, params: tuple) -> None:
+    """Put every customer the compiled segment query selects on the campaign's list.
+
+    INSERT … SELECT: the list never passes through Python, so freezing is flat in memory.
+    Customers already on the list (unique campaign + customer) are kept as they are.
+    """
+    statement = (
+        "INSERT INTO messaging_campaignrecipient "
+        "(campaign_id, customer_id, added_by_hand, skip_reason, distribution) "
+        f"SELECT %s, matching.id, %s, '', 0 FROM ({customer_ids_sql}) AS matching "
+        "WHERE true ON CONFLICT (campaign_id, customer_id) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, (campaign_id, False, *params))
