@@ -210,8 +210,8 @@ def _queue_chunk(organisation, channel, source, requires_consent, drafts: list[D
         )
     sql.insert_messages(rows)
     keys = [d.key for d in drafts]
-    rows = Message.objects.filter(organisation=organisation, key__in=keys)
-    return {m.key: m for m in rows.only("id", "key", "status", "skip_reason")}
+    stored = Message.objects.filter(organisation=organisation, key__in=keys)
+    return {m.key: m for m in stored.only("id", "key", "status", "skip_reason")}
 
 
 @transaction.atomic

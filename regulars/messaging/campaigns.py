@@ -130,7 +130,7 @@ def refresh_skip_reasons(*, campaign: Campaign) -> None:
     channel = campaign.channel
     if channel is None:
         return
-    address_field = {Channel.EMAIL: "email", Channel.SMS: "mobile"}.get(channel)
+    address_field = {"email": "email", "sms": "mobile"}.get(str(channel))
     reasons = [(Q(customer__erased_at__isnull=False), ERASED)]
     if address_field:
         reasons.append((Q(**{f"customer__{address_field}": ""}), NO_ADDRESS))

@@ -64,6 +64,8 @@ class EmailTransport:
         """SMTP: Django's backend keeps the session (TLS, login); we hand it the bytes."""
         raw = build_raw(message)
         smtp = backend.connection
+        if smtp is None:
+            raise smtplib.SMTPServerDisconnected("no SMTP session")
         smtp.ehlo_or_helo_if_needed()
         # One envelope, one recipient: the MAIL/RCPT/DATA dialogue without smtplib's
         # per-call address re-parsing; any error closes the session (see send).
