@@ -181,7 +181,7 @@ def test_sms_campaign_renders_text(org, alice, settings, tmp_path):
     message = Message.objects.get(channel="sms")
     assert message.status == Status.SENT
     assert message.to_address == "+4790000001"
-    saved = (tmp_path / "sms" / f"{message.pk}.json").read_text()
+    saved = (tmp_path / "salon" / f"sms-{message.pk}.json").read_text()
     assert "Hej Navn1! Stop: http://127.0.0.1:8000/t/u/" in saved
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
@@ -20,11 +21,11 @@ from .models import Channel, Message, Status, Suppression
 
 log = logging.getLogger(__name__)
 
-# Why a message was not queued; shown in campaign logs (translated there).
-NO_ADDRESS = "no address"
-NO_CONSENT = "no consent"
-ERASED = "customer erased"
-SUPPRESSED = "address suppressed (bounce or complaint)"
+# Why a message was not queued: stored in English, translated where shown.
+NO_ADDRESS = gettext_noop("no address")
+NO_CONSENT = gettext_noop("no consent")
+ERASED = gettext_noop("customer erased")
+SUPPRESSED = gettext_noop("address suppressed (bounce or complaint)")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from regulars.orgs.models import Organisation
 from regulars.tracking import links
 
+from .backends import ORGANISATION_HEADER
 from .models import Message
 
 # What the #UnsubscribeLink# merge code renders to; replaced by the message's own link here.
@@ -45,7 +46,11 @@ class Composed:
 def compose(message: Message) -> Composed:
     """The complete e-mail for one ledger row. Staff mails (no customer) are plain text."""
     org = message.organisation
-    headers = {"Message-ID": message.message_id, "X-Regulars-Key": message.key}
+    headers = {
+        "Message-ID": message.message_id,
+        "X-Regulars-Key": message.key,
+        ORGANISATION_HEADER: org.slug,
+    }
     if org.email:
         headers["Reply-To"] = org.email
     if message.customer_id is None:

@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from regulars.customers.links import customer_page_url
 from regulars.customers.models import Customer
@@ -145,6 +146,31 @@ CODES: dict[str, Callable[[MergeContext, list[str]], str]] = {
     "CampaignLink": _extra("CampaignLink"),
     "CustomText": _extra("CustomText"),
 }
+# The codes an editor offers, in order (the module docstring says what each one gives).
+CODE_HELP = [
+    ("#FirstName#", _("first name")),
+    ("#LastName#", _("last name")),
+    ("#FullName#", _("full name")),
+    ("#Email#", _("e-mail address")),
+    ("#Mobile#", _("mobile number")),
+    ("#Address#", _("street address")),
+    ("#Postcode#", _("postcode")),
+    ("#City#", _("city")),
+    ("#Birthday#", _("date of birth")),
+    ("#PointsBalance#", _("loyalty points balance")),
+    ("#OrganisationName#", _("your business's name")),
+    ("#OrganisationAddress#", _("your address")),
+    ("#OrganisationPhone#", _("your phone")),
+    ("#OrganisationEmail#", _("your e-mail")),
+    ("#OrganisationWebsite#", _("your website")),
+    ("#DirectLink#", _("the campaign's direct link")),
+    ("#DirectLink:page#", _("the customer's own page")),
+    ("#DirectLink:front#", _("your front page")),
+    ("#DirectLink:item:NUMBER#", _("an item")),
+    ("#DirectLink:itemgroup:NAME#", _("an item group")),
+    ("#DirectLink:article:ID#", _("an article")),
+    ("#UnsubscribeLink#", _("one-click unsubscribe")),
+]
 LINK_CODES = {"DirectLink", "UnsubscribeLink", "CampaignLink"}
 DIRECT_LINK_KINDS = {"page": 0, "front": 0, "item": 1, "itemgroup": 1, "article": 1}
 CAMPAIGN_LINK_CODES = {"CampaignLink", "CustomText"}

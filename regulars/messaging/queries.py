@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from .models import Campaign, CampaignRecipient, Distribution, Message, Status
 
@@ -14,6 +15,10 @@ class LogRow:
     status: str  # a ledger Status value, "pending", or "skipped"
     reason: str
     message: Message | None
+
+    @property
+    def status_label(self) -> str:
+        return str(_("Pending")) if self.status == "pending" else str(Status(self.status).label)
 
 
 def recipient_log(campaign: Campaign, recipients=None) -> list[LogRow]:

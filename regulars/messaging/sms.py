@@ -6,7 +6,7 @@ SMS_SENDER):
 - ``twilio``: Twilio ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (form, basic auth).
 - ``generic``: ``POST {url}`` JSON ``{"to", "from", "text"}`` with a bearer token,
   answering ``{"id": …}``.
-- ``outbox``: kept on disk under OUTBOX_DIR/sms (the demo).
+- ``outbox``: kept on disk in the organisation's local outbox folder (the demo).
 A 2xx answer the adapter cannot read fails the message permanently (it may have been
 sent, so it is not retried blindly); 429, 5xx and dropped connections are retried.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
+from .backends import ORGANISATION_HEADER, outbox_folder
 from .compose import sms_text
 from .models import Message
 from .transports import PermanentError, TransientError
@@ -163,13 +164,16 @@ class GenericGateway(HttpGateway):
 
 
 class OutboxGateway:
-    """Keeps each SMS as a JSON file under OUTBOX_DIR/sms (the demo's local outbox)."""
+    """Keeps each SMS as a JSON file beside the organisation's e-mails in the local outbox."""
 
     def send(self, message: Message) -> str:
-        folder = settings.OUTBOX_DIR / "sms"
+        folder = settings.OUTBOX_DIR / outbox_folder(
+            {ORGANISATION_HEADER: message.organisation.slug}
+        )
         folder.mkdir(parents=True, exist_ok=True)
         record = {"to": message.to_address, "text": sms_text(message), "key": message.key}
-        (folder / f"{message.pk}.json").write_text(json.dumps(record, ensure_ascii=False))
+        path = folder / f"sms-{message.pk}.json"
+        path.write_text(json.dumps(record, ensure_ascii=False))
         return f"outbox-sms-{message.pk}"
 
     def close(self) -> None:
