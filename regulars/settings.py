@@ -186,6 +186,11 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# The same functions as `regulars worker` (regulars.messaging.tasks).
+CELERY_BEAT_SCHEDULE = {
+    "deliver-due": {"task": "regulars.messaging.deliver_due", "schedule": 5.0},
+    "periodic": {"task": "regulars.messaging.run_due_periodic", "schedule": 10.0},
+}
 
 LOGGING = {
     "version": 1,

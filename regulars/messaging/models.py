@@ -242,3 +242,11 @@ class Distribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "number"], name="one_distribution_number")
         ]
+
+
+class PeriodicRun(models.Model):
+    """When a registered periodic task last ran, shared by every runner on every machine,
+    so `regulars worker` and Celery beat together still run it once per interval."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run_at = models.DateTimeField()

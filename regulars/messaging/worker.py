@@ -9,15 +9,17 @@ idempotent: it may run twice, and on several machines at once.
 
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from . import delivery
+from .models import PeriodicRun
 from .transports import Transport
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,6 @@ class Periodic:
     name: str
     func: Callable[[], object]
     every_seconds: float
-    last_run: float = field(default=0.0)
 
 
 _registry: dict[str, Periodic] = {}
@@ -52,15 +53,30 @@ def run_periodic(name: str) -> None:
         task.func()
     except Exception:  # noqa: BLE001 — one failing task must not stop the others
         log.exception("periodic task %s failed", name)
-    finally:
-        task.last_run = time.monotonic()
 
 
-def run_due_periodic() -> None:
-    now = time.monotonic()
+def claim_periodic(task: Periodic) -> bool:
+    """True for exactly one runner per interval: a conditional UPDATE on the shared row."""
+    now = timezone.now()
+    PeriodicRun.objects.get_or_create(
+        name=task.name, defaults={"last_run_at": now - timedelta(days=3650)}
+    )
+    due_before = now - timedelta(seconds=task.every_seconds)
+    return bool(
+        PeriodicRun.objects.filter(name=task.name, last_run_at__lte=due_before).update(
+            last_run_at=now
+        )
+    )
+
+
+def run_due_periodic() -> list[str]:
+    """Run every registered task whose interval has passed; returns their names."""
+    ran = []
     for task in list(registered().values()):
-        if now - task.last_run >= task.every_seconds:
+        if claim_periodic(task):
             run_periodic(task.name)
+            ran.append(task.name)
+    return ran
 
 
 def _delivery_loop(stop: threading.Event, poll_seconds: float, batch: int) -> None:

@@ -1,0 +1,137 @@
+"""Runners: the in-process worker (`run_worker`, `register_periodic`) and Celery tasks with
+the machine's Redis broker, sending a campaign end to end through a real celery worker."""
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+from django.utils import timezone
+from messaging_support import FaultySink, start_sink, use_sink
+from test_delivery_faults import ROOT, worker_env
+
+from regulars.customers.models import Customer
+from regulars.messaging import campaigns, worker
+from regulars.messaging.models import Message, Status
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def redis_up() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def sink(settings):
+    handler = FaultySink()
+    controller = start_sink(handler)
+    use_sink(settings, controller)
+    yield handler, controller
+    controller.stop()
+
+
+def campaign_for(org, alice, count):
+    customers = [
+        Customer.objects.create(
+            organisation=org,
+            first_name=f"W{n}",
+            email=f"w{n}@example.com",
+            email_consent=True,
+            created_at=timezone.now(),
+        )
+        for n in range(count)
+    ]
+    campaign = campaigns.create_campaign(
+        organisation=org,
+        description="Runner",
+        dispatch="email",
+        subject="Hi",
+        body="<p>Hi #FirstName#</p>",
+    )
+    for customer in customers:
+        campaigns.add_recipient(campaign=campaign, customer=customer)
+    return campaign
+
+
+def wait_for(predicate, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_process_worker_delivers_and_runs_periodic_tasks_once(org, alice, sink):
+    handler, _ = sink
+    runs = []
+    worker.register_periodic("test.tick", lambda: runs.append(1), every_seconds=3600)
+    try:
+        campaigns.distribute(campaign=campaign_for(org, alice, 5), started_by=alice)
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=worker.run_worker, args=(stop,), kwargs={"threads": 2, "poll_seconds": 0.05}
+        )
+        thread.start()
+        assert wait_for(lambda: len(handler.messages) == 5)
+        time.sleep(0.3)  # several loop rounds: the hourly task still ran once
+        stop.set()
+        thread.join(timeout=10)
+    finally:
+        worker._registry.pop("test.tick", None)
+    assert runs == [1]
+    assert handler.by_recipient() == {f"w{n}@example.com": 1 for n in range(5)}
+
+
+@pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.django_db(transaction=True)
+def test_campaign_end_to_end_through_celery_and_redis(org, alice, sink):
+    from regulars.celery import app
+    from regulars.messaging.tasks import distribute_campaign
+
+    handler, controller = sink
+    campaign = campaign_for(org, alice, 8)
+    broker = "redis://127.0.0.1:6379/9"
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # this run's own queue: parallel runs never mix
+    env = worker_env(controller, CELERY_BROKER_URL=broker)
+    celery = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "regulars",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        app.conf.broker_url = broker
+        distribute_campaign.apply_async(args=[campaign.pk, alice.pk], queue=queue)
+        delivered = wait_for(lambda: len(handler.messages) == 8, seconds=25)
+    finally:
+        celery.terminate()
+        output = celery.communicate(timeout=10)[0]
+    assert delivered, output
+    assert handler.by_recipient() == {f"w{n}@example.com": 1 for n in range(8)}
+    assert Message.objects.filter(status=Status.SENT).count() == 8
