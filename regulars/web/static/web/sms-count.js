@@ -38,7 +38,7 @@
       out.hidden = !isSms;
       var c = countSms(area.value);
       out.textContent = out.dataset.label
-        .replace("%(chars)s", c[1]).replace("%(parts)s", c[2]).replace("%(encoding)s", c[0]);
+        .replace("{chars}", c[1]).replace("{parts}", c[2]).replace("{encoding}", c[0]);
       out.classList.toggle("errorlist", c[2] > 10);
     }
     area.addEventListener("input", update);
