@@ -219,8 +219,9 @@ def test_bought_item_and_item_group_with_periods_and_channel(org, people):
 def test_last_days_is_elapsed_time_across_daylight_saving(org, people):
     hair = item(org, "100", "Hair")
     # Copenhagen springs forward on 29 March 2026: 2 days = 48 h, not two calendar days.
-    sale(people["ann"], moment(org, "2026-03-28 11:30"), [(hair, 100)])
-    sale(people["ben"], moment(org, "2026-03-28 12:30"), [(hair, 100)])
+    # 48 h before 30 March 12:00 CEST is 28 March 11:00 CET.
+    sale(people["ann"], moment(org, "2026-03-28 10:30"), [(hair, 100)])
+    sale(people["ben"], moment(org, "2026-03-28 11:30"), [(hair, 100)])
     at = moment(org, "2026-03-30 12:00")
     rule = one({"type": "bought_item", "items": ["100"], "period": {"last_days": 2}})
     assert members(org, rule, at) == ["ben"]

@@ -63,7 +63,9 @@ def make_clock(tz: zoneinfo.ZoneInfo, at: datetime.datetime | None) -> Clock:
         at = timezone.now()
     elif timezone.is_naive(at):
         at = at.replace(tzinfo=tz)
-    return Clock(at=at, tz=tz)
+    # In UTC, so `at - N days` is N×24 h of elapsed time even across a DST change
+    # (arithmetic on a zoned datetime would move the wall clock instead).
+    return Clock(at=at.astimezone(datetime.UTC), tz=tz)
 
 
 # Every month-day of a leap year in calendar order; birth_monthday values are among these.

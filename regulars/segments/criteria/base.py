@@ -94,6 +94,8 @@ def total_between(rows: QuerySet, total: Aggregate, low: int | None, high: int |
     Both forms are one GROUP BY: when 0 is inside the range, the customers *outside* are
     removed (so customers without rows stay in); otherwise those inside are taken.
     """
+    if low is None and high is None:
+        return ~Q(pk__in=[])
     if low is not None and high is not None and low > high:
         return Q(pk__in=[])
     inside = Q()
