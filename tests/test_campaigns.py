@@ -127,9 +127,10 @@ def test_distribute_sends_once_logs_every_recipient_and_reports(
     assert send_distribution_reports() == 0
     delivery.deliver_all()
     report = next(m for m in sink.messages if m["To"] == "alice@example.com")
-    assert report["Subject"] == "Report: Spring news, distribution 1"
+    # In the organisation's language (the salon's is Danish).
+    assert report["Subject"] == "Rapport: Spring news, udsendelse 1"
     text = report.get_body(("plain",)).get_content()
-    assert "Sent: 3" in text and "Skipped: 2" in text and "Total: 5" in text
+    assert "Sendt: 3\r\n" in text and "Sprunget over: 2\r\n" in text and "I alt: 5" in text
 
 
 def test_resend_to_the_failed_of_the_last_distribution(org, alice, campaign, sink):
