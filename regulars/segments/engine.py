@@ -23,6 +23,7 @@ from .params import Params, RuleError
 __all__ = [
     "MAX_RULES_BYTES",
     "RuleError",
+    "compile_condition",
     "compile_rules",
     "count_rules",
     "customers_of",
@@ -57,6 +58,13 @@ def compile_rules(
     """The organisation's (non-erased) customers matching `rules` at the moment `at`."""
     compiled = _compile(organisation, rules, at)
     return customers_of(organisation).filter(compiled.condition)
+
+
+def compile_condition(
+    organisation: Organisation, rules: Any, at: datetime.datetime | None = None
+) -> Q:
+    """The rule tree as a condition on Customer, to combine with other conditions."""
+    return _compile(organisation, rules, at).condition
 
 
 def validate_rules(organisation: Organisation, rules: Any) -> None:
