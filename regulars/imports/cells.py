@@ -1,0 +1,146 @@
+"""Turning one cell of an import row into a value, or a reason why it is not one.
+
+Every parser takes the cell's text (never empty: callers treat "" as unknown first) and
+returns the value or raises CellError with a reason a shop owner can act on.
+"""
+
+import datetime
+import json
+import re
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+
+class CellError(ValueError):
+    """The reason one cell is not acceptable."""
+
+
+TRUE_WORDS = {"true", "1", "yes", "ja", "y", "x"}
+FALSE_WORDS = {"false", "0", "no", "nej", "nei", "n"}
+_MONEY_GROUPING = re.compile(r"[\s'_]")
+
+
+def parse_email(text: str) -> str:
+    address = text.strip()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise CellError(f"not a valid e-mail address: {text!r}") from exc
+    # Lower case throughout, so that one person is one address when matching customers.
+    return address.lower()
+
+
+def parse_phone(text: str, region: str) -> str:
+    """E.164; a number without a country code is read in the organisation's country."""
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException as exc:
+        raise CellError(f"not a phone number: {text!r}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise CellError(f"not a possible phone number: {text!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CellError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def parse_datetime(text: str, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    """ISO-8601; without an offset it is local time in `tz`, and in the repeated hour of a
+    DST change the first occurrence (fold=0) — SPEC 9.2."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CellError(f"not an ISO-8601 date and time: {text!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz, fold=0)
+    return moment
+
+
+def parse_bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(f"not true or false: {text!r}")
+
+
+def parse_choice(text: str, choices: list[str]) -> str:
+    word = text.strip().lower()
+    if word not in choices:
+        raise CellError(f"{text!r} is not one of {', '.join(choices)}")
+    return word
+
+
+def parse_cents(text: str) -> int:
+    """Money in minor units: "129.50", "129,50", "1.234,50" and "1,234.50" all work."""
+    cleaned = _MONEY_GROUPING.sub("", text)
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        grouping = "." if decimal_mark == "," else ","
+        cleaned = cleaned.replace(grouping, "").replace(decimal_mark, ".")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise CellError(f"not an amount: {text!r}") from exc
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise CellError(f"not an amount with at most two decimals: {text!r}")
+    if abs(amount) >= Decimal(10) ** 15:
+        raise CellError(f"amount too large: {text!r}")
+    return int(amount * 100)
+
+
+def parse_int(text: str, minimum: int | None = None) -> int:
+    try:
+        number = int(text.strip())
+    except ValueError as exc:
+        raise CellError(f"not a whole number: {text!r}") from exc
+    if minimum is not None and number < minimum:
+        raise CellError(f"must be at least {minimum}: {text!r}")
+    if abs(number) >= 2**31:
+        raise CellError(f"number too large: {text!r}")
+    return number
+
+
+def parse_float(text: str, low: float, high: float) -> float:
+    try:
+        number = float(text.strip().replace(",", "."))
+    except ValueError as exc:
+        raise CellError(f"not a number: {text!r}") from exc
+    if not low <= number <= high:
+        raise CellError(f"must be between {low:g} and {high:g}: {text!r}")
+    return number
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise CellError(f"not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise CellError("must be a JSON object ({...})")
+    return value
+
+
+def parse_names(text: str) -> list[str]:
+    """A ;-separated list of names (groups, tags, permissions), without blanks or repeats."""
+    names = [name.strip() for name in text.split(";")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def parse_text(text: str, max_length: int) -> str:
+    value = text.strip()
+    if len(value) > max_length:
+        raise CellError(f"longer than {max_length} characters")
+    return value

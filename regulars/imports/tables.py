@@ -1,0 +1,125 @@
+"""Reading import files: CSV (UTF-8, comma, header row) and Excel .xlsx (SPEC 9.2).
+
+Rows come out as dicts keyed by the header, every value a string ("" for an empty cell),
+so the importer sees one shape whatever the file format was. Blank rows are kept (as
+all-empty dicts) so that the n-th row is still line n + 1 of the file.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class TableError(ValueError):
+    """The file cannot be read as an import table (wrong format, not UTF-8, no header)."""
+
+
+def read_table(path_or_file: str | Path | IO[bytes], filename: str = "") -> list[dict[str, str]]:
+    """All rows of a CSV or .xlsx file as header → text dicts. Raises TableError."""
+    return list(iter_table(path_or_file, filename))
+
+
+def iter_table(
+    path_or_file: str | Path | IO[bytes], filename: str = ""
+) -> Iterator[dict[str, str]]:
+    """Stream the rows of a CSV or .xlsx file; the format is told by name and content."""
+    if isinstance(path_or_file, str | Path):
+        filename = filename or str(path_or_file)
+        try:
+            with open(path_or_file, "rb") as handle:
+                yield from _iter_open_table(handle, filename)
+        except FileNotFoundError as exc:
+            raise TableError(f"{path_or_file}: no such file") from exc
+        except IsADirectoryError as exc:
+            raise TableError(f"{path_or_file}: is a directory, not a file") from exc
+    else:
+        yield from _iter_open_table(path_or_file, filename)
+
+
+def _iter_open_table(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
+    start = handle.read(4)
+    handle.seek(0)
+    suffix = Path(filename).suffix.lower()
+    if start == XLSX_MAGIC or suffix == ".xlsx":
+        if start != XLSX_MAGIC:
+            raise TableError(f"{filename}: not an Excel .xlsx file")
+        yield from _iter_xlsx(handle, filename)
+    elif suffix in {".csv", ".txt", ""}:
+        yield from _iter_csv(handle, filename)
+    else:
+        raise TableError(f"{filename}: not a CSV or .xlsx file")
+
+
+def _iter_csv(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
+    text = codecs.getreader("utf-8-sig")(handle)
+    try:
+        reader = csv.reader(text, strict=True)
+        header = next(reader, None)
+        if header is None:
+            raise TableError(f"{filename}: the file is empty")
+        _check_header(header, filename)
+        keys = [name.strip() for name in header]
+        for cells in reader:
+            yield _row(keys, cells)
+    except UnicodeDecodeError as exc:
+        raise TableError(f"{filename}: not a UTF-8 text file") from exc
+    except csv.Error as exc:
+        raise TableError(f"{filename}: not a valid CSV file ({exc})") from exc
+
+
+def _iter_xlsx(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(handle.read()), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError(f"{filename}: not a readable Excel .xlsx file") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise TableError(f"{filename}: the first sheet is empty")
+        keys = [_cell_text(value).strip() for value in header]
+        _check_header(keys, filename)
+        for values in rows:
+            yield _row(keys, [_cell_text(value) for value in values])
+    finally:
+        workbook.close()
+
+
+def _check_header(header: list[str], filename: str) -> None:
+    if not any(name.strip() for name in header):
+        raise TableError(f"{filename}: the first row must name the columns")
+
+
+def _row(keys: list[str], cells: list[str]) -> dict[str, str]:
+    row = {key: "" for key in keys if key}
+    for key, cell in zip(keys, cells, strict=False):
+        if key:
+            row[key] = cell.strip()
+    return row
+
+
+def _cell_text(value: Any) -> str:
+    """Excel cells carry types; the importer wants the text a CSV would have had."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        # Excel has no date type: a date cell reads as midnight.
+        if value.time() == datetime.time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
