@@ -135,7 +135,13 @@ def _next_line_numbers(sales: list[Sale]) -> dict[int, int]:
 def _items_for(organisation: Organisation, lines: list[SaleLineData]) -> dict[str, Item]:
     """number → item, creating new items and renaming / regrouping known ones (their
     stored sale lines follow the new group)."""
-    latest = {line.item_number: line for line in lines}  # the last row of a number wins
+    latest: dict[str, SaleLineData] = {}
+    for line in lines:  # the last name and group given for a number win
+        known = latest.get(line.item_number)
+        if known is not None:
+            line.item_name = line.item_name or known.item_name
+            line.item_group = line.item_group or known.item_group
+        latest[line.item_number] = line
     groups = get_or_create_named(
         organisation, ItemGroup, {line.item_group for line in latest.values() if line.item_group}
     )
@@ -324,18 +330,19 @@ def _events_for(organisation: Organisation, events: list[EventData]) -> dict[str
     productions = get_or_create_named(
         organisation, Production, {e.production for e in latest.values()}
     )
-    venues = _venues_for(organisation, list(latest.values()))
+    venues = _venues_for(organisation, events)
     stored = {
         event.external_id: event
         for event in Event.objects.filter(organisation=organisation, external_id__in=latest)
     }
     new, edited = [], []
     for event_id, data in latest.items():
-        values = {
+        values: dict[str, Any] = {
             "production_id": productions[data.production].pk,
-            "venue_id": venues[data.venue].pk if data.venue else None,
             "start": data.start,
         }
+        if data.venue:  # no venue given: the event stays where it was
+            values["venue_id"] = venues[data.venue].pk
         event = stored.get(event_id)
         if event is None:
             event = Event(organisation=organisation, external_id=event_id, **values)
