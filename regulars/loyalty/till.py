@@ -1,0 +1,349 @@
+"""Points at the till (LOY-5, LOY-6, LOY-8): quote a basket and complete the sale.
+
+A line paid with points is locked at 100 % discount and earns nothing; the points leave
+the account only when the sale completes, under the balance lock, so a balance never
+goes below zero however many tills sell at once.
+"""
+
+import datetime
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from regulars.commerce.models import Item, Sale, SaleChannel, SaleLine
+from regulars.customers.models import Customer
+from regulars.orgs.models import Organisation
+
+from . import giftcards
+from .errors import LoyaltyError
+from .ledger import append_entry, lock_balances
+from .models import EntryKind
+from .queries import (
+    active_programs,
+    balances_of,
+    customer_may_earn,
+    earns_on,
+    item_rules,
+    local_date,
+    redeems_on,
+    terms_on,
+)
+
+
+@dataclass
+class LineInput:
+    item_number: str
+    quantity: int = 1
+    unit_price_cents: int | None = None  # the item's price when not given
+    discount_cents: int = 0
+    points_program_id: int | None = None  # pay this line with points of that program
+
+
+@dataclass
+class LineProgram:
+    program_id: int
+    program_name: str
+    points_earned: int  # what this line earns as it stands
+    point_price: int  # per item; the line costs point_price × quantity
+    purchasable: bool
+    affordable: bool
+
+
+@dataclass
+class QuoteLine:
+    line_number: int
+    item: Item
+    quantity: int
+    unit_price_cents: int
+    discount_cents: int
+    amount_cents: int
+    points_program_id: int | None
+    points_used: int
+    programs: list[LineProgram] = field(default_factory=list)
+
+    @property
+    def points_earned(self) -> int:
+        return sum(p.points_earned for p in self.programs)
+
+
+@dataclass
+class ProgramBalance:
+    program_id: int
+    program_name: str
+    balance: int
+    earned: int
+    used: int
+
+    @property
+    def balance_after(self) -> int:
+        return self.balance - self.used + self.earned
+
+
+@dataclass
+class Quote:
+    customer: Customer | None
+    channel: str
+    lines: list[QuoteLine]
+    programs: list[ProgramBalance]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+
+def quote_basket(
+    *,
+    organisation: Organisation,
+    customer: Customer | None,
+    lines: list[LineInput],
+    channel: str = SaleChannel.POS,
+    at: datetime.datetime | None = None,
+    balances: dict[int, int] | None = None,
+) -> Quote:
+    """Price a basket in points. Raises LoyaltyError for anything the till may not do."""
+    if channel not in SaleChannel.values:
+        raise LoyaltyError("bad_channel", f"unknown channel {channel!r}")
+    day = local_date(organisation, at or timezone.now())
+    items = _items(organisation, lines)
+    programs = active_programs(organisation) if customer is not None else []
+    rules = item_rules(programs, {line.item_number for line in lines})
+    if balances is None:
+        balances = balances_of(customer, programs) if customer is not None else {}
+    spent: dict[int, int] = defaultdict(int)
+    quoted = []
+    for number, line in enumerate(lines, start=1):
+        quoted.append(_price_line(number, line, items[line.item_number]))
+        if line.points_program_id is not None:
+            _redeem_line(quoted[-1], customer, programs, rules, day, balances, spent)
+    for priced in quoted:
+        terms = [
+            _line_terms(priced, p, customer, channel, rules, day, balances, spent) for p in programs
+        ]
+        priced.programs = [t for t in terms if t.points_earned or t.point_price]
+    return Quote(customer, channel, quoted, _program_totals(programs, quoted, balances, spent))
+
+
+def _items(organisation: Organisation, lines: list[LineInput]) -> dict[str, Item]:
+    numbers = {line.item_number for line in lines}
+    items = {
+        i.number: i for i in Item.objects.filter(organisation=organisation, number__in=numbers)
+    }
+    missing = sorted(numbers - items.keys())
+    if missing:
+        raise LoyaltyError("unknown_item", f"unknown item number {missing[0]!r}")
+    return items
+
+
+def _price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
+    if line.quantity < 1:
+        raise LoyaltyError("bad_quantity", f"line {number}: quantity must be at least 1")
+    unit = item.price_cents if line.unit_price_cents is None else line.unit_price_cents
+    if unit < 0:
+        raise LoyaltyError("bad_price", f"line {number}: unit price must not be negative")
+    gross = unit * line.quantity
+    if not 0 <= line.discount_cents <= gross:
+        raise LoyaltyError("bad_discount", f"line {number}: discount must be between 0 and {gross}")
+    return QuoteLine(
+        line_number=number,
+        item=item,
+        quantity=line.quantity,
+        unit_price_cents=unit,
+        discount_cents=line.discount_cents,
+        amount_cents=gross - line.discount_cents,
+        points_program_id=line.points_program_id,
+        points_used=0,
+    )
+
+
+def _redeem_line(line, customer, programs, rules, day, balances, spent) -> None:
+    """Lock the line at 100 % discount, paid with points; refuse what the rules forbid."""
+    where = f"line {line.line_number}"
+    if customer is None:
+        raise LoyaltyError("customer_required", f"{where}: points need a chosen customer")
+    program = next((p for p in programs if p.pk == line.points_program_id), None)
+    if program is None:
+        raise LoyaltyError("unknown_program", f"{where}: no active program with that id")
+    if not redeems_on(program, day):
+        raise LoyaltyError("outside_redemption_period", f"{where}: outside the redemption period")
+    rule = rules.get((program.pk, line.item.number))
+    terms = terms_on(rule, day) if rule else None
+    if terms is None or not terms.purchasable_for_points or terms.point_price < 1:
+        raise LoyaltyError("not_purchasable", f"{where}: item cannot be bought for points")
+    cost = terms.point_price * line.quantity
+    if balances.get(program.pk, 0) - spent[program.pk] < cost:
+        available = balances.get(program.pk, 0) - spent[program.pk]
+        raise LoyaltyError(
+            "insufficient_points", f"{where}: needs {cost} points, {available} available"
+        )
+    spent[program.pk] += cost
+    line.points_used = cost
+    line.discount_cents = line.unit_price_cents * line.quantity
+    line.amount_cents = 0
+
+
+def _line_terms(line, program, customer, channel, rules, day, balances, spent) -> LineProgram:
+    rule = rules.get((program.pk, line.item.number))
+    terms = terms_on(rule, day) if rule else None
+    earned = 0
+    if (
+        terms is not None
+        and line.points_program_id is None
+        and earns_on(program, day)
+        and customer_may_earn(program, customer, channel)
+        and (line.discount_cents == 0 or program.earn_on_discounted)
+    ):
+        earned = terms.points_earned * line.quantity
+    purchasable = bool(
+        terms
+        and terms.purchasable_for_points
+        and terms.point_price > 0
+        and redeems_on(program, day)
+    )
+    price = terms.point_price if terms else 0
+    available = balances.get(program.pk, 0) - spent[program.pk]
+    if line.points_program_id == program.pk:
+        available += line.points_used
+    return LineProgram(
+        program_id=program.pk,
+        program_name=program.name,
+        points_earned=earned,
+        point_price=price,
+        purchasable=purchasable,
+        affordable=purchasable and available >= price * line.quantity,
+    )
+
+
+def _program_totals(programs, lines, balances, spent) -> list[ProgramBalance]:
+    totals = []
+    for program in programs:
+        earned = sum(
+            lp.points_earned for li in lines for lp in li.programs if lp.program_id == program.pk
+        )
+        totals.append(
+            ProgramBalance(
+                program.pk, program.name, balances.get(program.pk, 0), earned, spent[program.pk]
+            )
+        )
+    return totals
+
+
+@dataclass
+class Receipt:
+    sale: Sale
+    quote: Quote
+    gift_card_cents: int
+
+    @property
+    def due_cents(self) -> int:
+        return self.quote.total_cents - self.gift_card_cents
+
+
+@transaction.atomic
+def complete_sale(
+    *,
+    organisation: Organisation,
+    customer: Customer | None,
+    lines: list[LineInput],
+    channel: str = SaleChannel.POS,
+    receipt_id: str = "",
+    gift_card_code: str = "",
+    at: datetime.datetime | None = None,
+) -> Receipt:
+    """Write the sale, its lines and its ledger entries at once; all or nothing."""
+    if customer is None:
+        raise LoyaltyError("customer_required", "a sale through the loyalty till needs a customer")
+    if not lines:
+        raise LoyaltyError("empty_sale", "a sale needs at least one line")
+    at = at or timezone.now()
+    first = quote_basket(
+        organisation=organisation, customer=customer, lines=lines, channel=channel, at=at
+    )
+    touched = [p for p in active_programs(organisation) if _touches(first, p.pk)]
+    locked = lock_balances(touched, customer)
+    quote = quote_basket(
+        organisation=organisation,
+        customer=customer,
+        lines=lines,
+        channel=channel,
+        at=at,
+        balances={pk: b.points for pk, b in locked.items()},
+    )
+    sale = _write_sale(organisation, customer, channel, receipt_id, quote, at)
+    _write_points(quote, sale, locked, at)
+    paid = (
+        giftcards.pay_with_gift_card(
+            organisation=organisation,
+            code=gift_card_code,
+            sale=sale,
+            due_cents=quote.total_cents,
+            at=at,
+        )
+        if gift_card_code
+        else 0
+    )
+    return Receipt(sale=sale, quote=quote, gift_card_cents=paid)
+
+
+def _touches(quote: Quote, program_id: int) -> bool:
+    return any(p.program_id == program_id and (p.earned or p.used) for p in quote.programs)
+
+
+def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -> Sale:
+    receipt_id = receipt_id or f"T{at:%Y%m%d}-{secrets.token_hex(5).upper()}"
+    if Sale.objects.filter(organisation=organisation, receipt_id=receipt_id).exists():
+        raise LoyaltyError("duplicate_receipt", f"receipt {receipt_id!r} already exists")
+    sale = Sale.objects.create(
+        organisation=organisation,
+        receipt_id=receipt_id,
+        customer=customer,
+        sold_at=at,
+        channel=channel,
+    )
+    sale_lines = SaleLine.objects.bulk_create(
+        SaleLine(
+            organisation=organisation,
+            sale=sale,
+            line_number=line.line_number,
+            customer=customer,
+            sold_at=at,
+            channel=channel,
+            item=line.item,
+            item_group_id=line.item.group_id,
+            quantity=line.quantity,
+            unit_price_cents=line.unit_price_cents,
+            discount_cents=line.discount_cents,
+            amount_cents=line.amount_cents,
+        )
+        for line in quote.lines
+    )
+    sale.saved_lines = sale_lines  # type: ignore[attr-defined]
+    return sale
+
+
+def _write_points(quote: Quote, sale: Sale, locked, at) -> None:
+    """Spend first, then earn: points earned on a sale cannot pay for the same sale."""
+    saved = {sl.line_number: sl for sl in sale.saved_lines}  # type: ignore[attr-defined]
+    for line in quote.lines:
+        if line.points_program_id is not None:
+            append_entry(
+                balance=locked[line.points_program_id],
+                amount=-line.points_used,
+                kind=EntryKind.REDEEM,
+                sale_line=saved[line.line_number],
+                description=f"{line.quantity} × {line.item.name or line.item.number}",
+                at=at,
+            )
+    for line in quote.lines:
+        for lp in line.programs:
+            if lp.points_earned:
+                append_entry(
+                    balance=locked[lp.program_id],
+                    amount=lp.points_earned,
+                    kind=EntryKind.EARN,
+                    sale_line=saved[line.line_number],
+                    description=f"{line.quantity} × {line.item.name or line.item.number}",
+                    at=at,
+                )

@@ -1,0 +1,169 @@
+"""Points at the till through the actions (LOY-3 … LOY-6)."""
+
+import datetime
+
+import pytest
+from loyalty_world import build, customer, days
+
+from regulars.commerce.models import Sale, SaleLine
+from regulars.loyalty.actions import add_rule_period, adjust_points, update_program
+from regulars.loyalty.errors import LoyaltyError
+from regulars.loyalty.models import Balance, LedgerEntry
+from regulars.loyalty.till import LineInput, complete_sale, quote_basket
+
+
+@pytest.fixture
+def world(org, other_org):
+    build(other_org, prefix="o-")
+    return build(org)
+
+
+def sell(world, who, *lines, **kwargs):
+    return complete_sale(organisation=world.org, customer=who, lines=list(lines), **kwargs)
+
+
+def balance(world, who):
+    found = Balance.objects.filter(program=world.program, customer=who).first()
+    return found.points if found else 0
+
+
+def test_buy_ten_get_the_eleventh_free(world):
+    for _ in range(10):
+        receipt = sell(world, world.anna, LineInput("100"))
+    assert receipt.quote.programs[0].balance_after == 100
+    assert balance(world, world.anna) == 100
+
+    quote = quote_basket(organisation=world.org, customer=world.anna, lines=[LineInput("100")])
+    terms = quote.lines[0].programs[0]
+    assert (terms.points_earned, terms.point_price, terms.affordable) == (10, 100, True)
+
+    receipt = sell(world, world.anna, LineInput("100", points_program_id=world.program.pk))
+    line = receipt.quote.lines[0]
+    assert (line.discount_cents, line.amount_cents, line.points_used, line.points_earned) == (
+        45000,
+        0,
+        100,
+        0,
+    )
+    assert (receipt.quote.programs[0].used, receipt.quote.programs[0].earned) == (100, 0)
+    assert balance(world, world.anna) == 0
+    sale_line = SaleLine.objects.get(sale=receipt.sale)
+    assert (sale_line.discount_cents, sale_line.amount_cents, sale_line.customer) == (
+        45000,
+        0,
+        world.anna,
+    )
+    assert LedgerEntry.objects.filter(customer=world.anna).count() == 11
+
+
+def test_quantity_multiplies_points_and_discount_earns_nothing(world):
+    receipt = sell(
+        world,
+        world.anna,
+        LineInput("200", quantity=3),
+        LineInput("100", discount_cents=1000),
+        LineInput("300"),
+    )
+    assert [line.points_earned for line in receipt.quote.lines] == [15, 0, 0]
+    update_program(program=world.program, earn_on_discounted=True)
+    receipt = sell(world, world.anna, LineInput("100", discount_cents=1000))
+    assert receipt.quote.lines[0].points_earned == 10
+    assert balance(world, world.anna) == 25
+
+
+def test_time_limited_period_overrides_standard_terms(world):
+    today = datetime.date.today()
+    rule = world.program.item_rules.get(item=world.shampoo)
+    add_rule_period(
+        rule=rule,
+        starts_on=today - days(1),
+        ends_on=today + days(1),
+        points_earned=20,
+        point_price=50,
+        purchasable_for_points=True,
+    )
+    quote = quote_basket(organisation=world.org, customer=world.anna, lines=[LineInput("200")])
+    terms = quote.lines[0].programs[0]
+    assert (terms.points_earned, terms.point_price, terms.purchasable, terms.affordable) == (
+        20,
+        50,
+        True,
+        False,
+    )
+
+
+def test_without_customer_no_points_and_no_sale(world):
+    quote = quote_basket(organisation=world.org, customer=None, lines=[LineInput("100")])
+    assert (quote.lines[0].programs, quote.programs) == ([], [])
+    with pytest.raises(LoyaltyError) as refused:
+        quote_basket(
+            organisation=world.org,
+            customer=None,
+            lines=[LineInput("100", points_program_id=world.program.pk)],
+        )
+    assert refused.value.code == "customer_required"
+    with pytest.raises(LoyaltyError):
+        sell(world, None, LineInput("100"))
+    assert Sale.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        (LineInput("100", quantity=-1), "bad_quantity"),
+        (LineInput("100", points_program_id=0), "unknown_program"),
+        (LineInput("999"), "unknown_item"),
+        (LineInput("100", discount_cents=-5), "bad_discount"),
+    ],
+)
+def test_bad_lines_write_nothing(world, line, code):
+    with pytest.raises(LoyaltyError) as refused:
+        sell(world, world.anna, LineInput("200"), line)
+    assert refused.value.code == code
+    assert (Sale.objects.count(), LedgerEntry.objects.count()) == (0, 0)
+
+
+def test_redemption_refusals_write_nothing(world):
+    adjust_points(program=world.program, customer=world.ben, amount=150, description="Welcome")
+    program_line = LineInput("100", points_program_id=world.program.pk)
+    with pytest.raises(LoyaltyError) as refused:
+        sell(world, world.ben, program_line, program_line)
+    assert refused.value.code == "insufficient_points"
+    with pytest.raises(LoyaltyError) as refused:
+        sell(world, world.ben, LineInput("200", points_program_id=world.program.pk))
+    assert refused.value.code == "not_purchasable"
+    update_program(program=world.program, redeem_from=datetime.date.today() + days(1))
+    with pytest.raises(LoyaltyError) as refused:
+        sell(world, world.ben, program_line)
+    assert refused.value.code == "outside_redemption_period"
+    assert (Sale.objects.count(), LedgerEntry.objects.count(), balance(world, world.ben)) == (
+        0,
+        1,
+        150,
+    )
+
+
+def test_program_rules_for_earning(world):
+    update_program(program=world.program, newsletter_required=True)
+    quiet = customer(world.org, "quiet", email_consent=False)
+    assert sell(world, quiet, LineInput("100")).quote.programs[0].earned == 0
+    assert sell(world, world.anna, LineInput("100"), channel="adhoc").quote.programs[0].earned == 0
+    update_program(program=world.program, earn_on_adhoc=True)
+    assert sell(world, world.anna, LineInput("100"), channel="adhoc").quote.programs[0].earned == 10
+    update_program(program=world.program, earn_until=datetime.date.today() - days(1))
+    assert sell(world, world.anna, LineInput("100")).quote.programs[0].earned == 0
+    update_program(program=world.program, active=False)
+    assert sell(world, world.anna, LineInput("100")).quote.programs == []
+
+
+def test_other_organisation_sees_nothing(world, other_org):
+    sell(world, world.anna, LineInput("100"))
+    other_customer = other_org.customer_set.get(external_id="o-anna")
+    with pytest.raises(LoyaltyError) as refused:
+        complete_sale(
+            organisation=other_org,
+            customer=other_customer,
+            lines=[LineInput("100", points_program_id=world.program.pk)],
+        )
+    assert refused.value.code == "unknown_program"
+    assert LedgerEntry.objects.filter(organisation=other_org).count() == 0
