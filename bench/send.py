@@ -3,11 +3,12 @@
     .venv/bin/python bench/send.py --recipients 100000 [--threads 4]
 
 Phases, all timed: freeze the recipient list (segment rules → CampaignRecipient rows),
-render + queue (merge codes → ledger rows), deliver (worker threads, one SMTP connection
-each, claiming batches under the ledger's locks). The sink is aiosmtpd in a separate
-process; it counts messages and distinct Message-IDs. Beside it, a plain single-connection
-smtplib loop sends the same number of already-built messages to the same sink (the ratio
-is ours ÷ plain). Peak memory is the benchmark process's maximum resident set.
+render + queue (merge codes → ledger rows), deliver (`regulars worker --once` processes,
+each with threads holding one SMTP connection, claiming batches under the ledger's locks).
+The sink is aiosmtpd in a separate process; it counts messages and distinct Message-IDs.
+Beside it, a plain single-connection smtplib loop sends the same number of already-built
+messages to the same sink (the ratio is ours ÷ plain), and four such loops at once show what
+the sink itself can take. Peak memory is the benchmark process's maximum resident set.
 Prints a table and writes bench/results/send-<N>.json. Uses a throwaway SQLite database
 unless DATABASE_URL is set.
 """
@@ -20,8 +21,10 @@ import re
 import resource
 import smtplib
 import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -101,7 +104,18 @@ def make_customers(org, count: int) -> None:
     Customer.objects.bulk_create(batch)
 
 
-def run_campaign(org, threads: int, batch: int) -> dict:
+def deliver_in_processes(processes: int, threads: int, batch: int) -> int:
+    """`regulars worker --once` in several processes at once, as on a real deployment."""
+    command = [sys.executable, "-m", "regulars.cli", "worker", "--once"]
+    options = ["--threads", str(threads), "--batch", str(batch)]
+    workers = [
+        subprocess.Popen([*command, *options], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(processes)
+    ]
+    return sum(int(worker.communicate()[0].split()[1]) for worker in workers)
+
+
+def run_campaign(org, processes: int, threads: int, batch: int) -> dict:
     from regulars.messaging import campaigns, delivery
 
     campaign = campaigns.create_campaign(
@@ -121,7 +135,10 @@ def run_campaign(org, threads: int, batch: int) -> dict:
     t_freeze = time.perf_counter()
     queued = campaigns.distribute(campaign=campaign).queued
     t_queue = time.perf_counter()
-    delivered = delivery.deliver_all(limit=batch, threads=threads)
+    if processes > 1:
+        delivered = deliver_in_processes(processes, threads, batch)
+    else:
+        delivered = delivery.deliver_all(limit=batch, threads=threads)
     t_deliver = time.perf_counter()
     return {
         "recipients": frozen,
@@ -135,8 +152,11 @@ def run_campaign(org, threads: int, batch: int) -> dict:
     }
 
 
-def plain_smtplib(port: int, campaign, count: int) -> float:
-    """The same messages, built beforehand, through one smtplib connection in a loop."""
+def plain_smtplib(port: int, campaign, count: int, connections: int = 1) -> float:
+    """The same messages, built beforehand, through smtplib in a loop per connection.
+
+    One connection is the baseline; several show what the sink itself can take.
+    """
     from regulars.messaging.compose import build_email
     from regulars.messaging.models import Message
 
@@ -144,17 +164,27 @@ def plain_smtplib(port: int, campaign, count: int) -> float:
     built = [
         (m.to_address, build_email(m).message().as_bytes(linesep="\r\n")) for m in rows.iterator()
     ]
+
+    def loop(share):
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for to_address, data in share:
+                smtp.sendmail("bench@localhost", [to_address], data)
+
+    shares = [built[n::connections] for n in range(connections)]
+    threads = [threading.Thread(target=loop, args=(share,)) for share in shares]
     started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for to_address, data in built:
-            smtp.sendmail("bench@localhost", [to_address], data)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipients", type=int, default=5000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=2, help="delivering processes")
+    parser.add_argument("--threads", type=int, default=3, help="threads (connections) each")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--plain", type=int, default=None, help="messages in the smtplib loop")
     args = parser.parse_args()
@@ -173,17 +203,20 @@ def main() -> None:
         t0 = time.perf_counter()
         make_customers(org, args.recipients)
         setup_s = time.perf_counter() - t0
-        result = run_campaign(org, args.threads, args.batch)
+        result = run_campaign(org, args.processes, args.threads, args.batch)
         received, distinct = total.value, unique.value
         plain_count = min(args.plain or result["delivered"], result["delivered"])
-        plain_s = plain_smtplib(port, result.pop("campaign"), plain_count)
+        campaign = result.pop("campaign")
+        plain_s = plain_smtplib(port, campaign, plain_count)
+        ceiling_s = plain_smtplib(port, campaign, plain_count, connections=4)
     sink.terminate()
 
     rate = result["delivered"] / result["total_s"]
     plain_rate = plain_count / plain_s
     report = {
         "customers": args.recipients,
-        "threads": args.threads,
+        "processes": args.processes,
+        "threads_per_process": args.threads,
         "setup_customers_s": round(setup_s, 2),
         **{k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()},
         "sink_received": received,
@@ -192,6 +225,7 @@ def main() -> None:
         "deliver_only_msg_per_s": round(result["delivered"] / result["deliver_s"], 1),
         "plain_smtplib_msg_per_s": round(plain_rate, 1),
         "ratio_vs_plain": round(rate / plain_rate, 2),
+        "sink_ceiling_4_plain_connections_msg_per_s": round(plain_count / ceiling_s, 1),
         "peak_memory_mb": round(peak_memory_mb(), 1),
         "database": os.environ["DATABASE_URL"].split(":")[0],
     }

@@ -5,6 +5,8 @@ Every message goes through the ledger (`queue_messages`) under the key
 `campaign:<id>:<distribution>:<customer>`, so distributing twice sends nothing twice.
 """
 
+import functools
+
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -22,6 +24,7 @@ from .actions import (
     Draft,
     queue_messages,
 )
+from .compose import html_to_text
 from .models import (
     Campaign,
     CampaignRecipient,
@@ -226,7 +229,15 @@ def render_for(campaign: Campaign, customer: Customer, distribution: int) -> Dra
     key = campaign_message_key(campaign.pk, distribution, customer.pk)
     if campaign.channel == Channel.SMS:
         return Draft(customer, key, "", None, mergecodes.render(body, ctx, as_html=False))
-    return Draft(customer, key, campaign.subject, mergecodes.render(body, ctx, as_html=True), "")
+    body_html = mergecodes.render(body, ctx, as_html=True)
+    # The text part from the template once per campaign, not from each rendered message.
+    body_text = mergecodes.render(_text_template(body), ctx, as_html=False)
+    return Draft(customer, key, campaign.subject, body_html, body_text)
+
+
+@functools.lru_cache(maxsize=32)
+def _text_template(body_html: str) -> str:
+    return html_to_text(body_html)
 
 
 FAILED_STATUSES = (Status.FAILED, Status.BOUNCED)
