@@ -4,7 +4,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_messaging_templates import GOLDEN
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
