@@ -150,3 +150,26 @@ def test_stale_claims_are_released(org):
     assert delivery.release_stale_claims(lease_seconds=3600) == 0
     assert delivery.release_stale_claims(lease_seconds=0) == 1
     assert Message.objects.get().status == Status.QUEUED
+
+
+def test_text_only_message_gets_an_html_part_too(org, sink):
+    """Other areas (loyalty notices) queue text only; the HTML part carries the same words."""
+    queue_message(
+        organisation=org,
+        customer=make_customer(org, 1),
+        channel="email",
+        key="t",
+        subject="Points",
+        body_html=None,
+        body_text="You have 10 points.\n\nSee you <3",
+        source="loyalty",
+        requires_consent=False,
+    )
+    delivery.deliver_all()
+    mail = sink.messages[0]
+    assert (
+        "<p>You have 10 points.</p><p>See you &lt;3</p>" in mail.get_body(("html",)).get_content()
+    )
+    assert (
+        mail.get_body(("plain",)).get_content().startswith("You have 10 points.\r\n\r\nSee you <3")
+    )

@@ -65,7 +65,8 @@ def compose(message: Message) -> Composed:
     unsubscribe = links.unsubscribe_url(message.pk)
     headers["List-Unsubscribe"] = f"<{unsubscribe}>"
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    content = message.body_html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
+    content = message.body_html or text_to_html(message.body_text)
+    content = content.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
     body_html = track_links(message.pk, wrap_in_layout(org, content, unsubscribe))
     pixel = f'<img src="{links.open_pixel_url(message.pk)}" width="1" height="1" alt="">'
     body_html = body_html.replace("</body>", f"{pixel}</body>")
@@ -214,6 +215,14 @@ def _layout_foot(org: Organisation, unsubscribe_url: str) -> str:
         f'<a href="{html.escape(unsubscribe_url)}">'
         f"{html.escape(unsubscribe_label(org.language))}</a>"
         "</div></div></body></html>"
+    )
+
+
+def text_to_html(text: str) -> str:
+    """A text-only message as HTML paragraphs, so the HTML part is never an empty layout."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(
+        f"<p>{html.escape(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in paragraphs
     )
 
 
