@@ -1,0 +1,239 @@
+"""Segment dashboard (SEG-2, SEG-6, SEG-7): build a rule tree with live counts, save it,
+list, remove and restore segments, export and tag their members."""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regulars.commerce.models import Event, Item, ItemGroup, Production, Service, Venue
+from regulars.customers.models import CustomerGroup, Permission, Tag
+from regulars.segments import actions
+from regulars.segments.criteria import CRITERIA
+from regulars.segments.engine import MAX_RULES_BYTES, RuleError, compile_rules, count_rules
+from regulars.segments.exports import CONTENT_TYPES, export_members
+from regulars.segments.models import SavedSegment
+from regulars.segments.queries import first_members, segment_members, segments_of
+from regulars.web.access import get_object_for_org, staff_view
+
+# Choices for the parameter kinds the criteria declare (see Criterion.parameters).
+CHOICES: dict[str, list[str]] = {
+    "genders": ["female", "male", "unknown"],
+    "birthday_unit": ["days", "months"],
+    "sale_channel": ["all", "pos", "adhoc"],
+    "consent_channel": ["email", "sms"],
+    "sales_type": ["online", "boxoffice", "both", "all"],
+    "count_op": ["gte", "eq"],
+    "last_purchase_mode": ["within", "exactly", "not_within"],
+    "individual_op": ["eq", "neq", "contains", "gte", "lte"],
+}
+EMPTY_RULES: dict[str, Any] = {"match": "all", "criteria": []}
+
+
+def _names(request: HttpRequest) -> dict[str, list[str]]:
+    """The organisation's pickable names per parameter kind."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+
+    def names(model: Any, field: str = "name") -> list[str]:
+        rows = model.objects.filter(organisation=organisation).order_by(field)
+        return list(rows.values_list(field, flat=True)[:2000])
+
+    item_groups = names(ItemGroup)
+    return {
+        "customer_groups": names(CustomerGroup),
+        "tags": names(Tag),
+        "permissions": names(Permission),
+        "items": names(Item, "number"),
+        "item_groups": item_groups,
+        "item_group": item_groups,
+        "services": names(Service),
+        "events": names(Event, "external_id"),
+        "productions": names(Production),
+        "venue": names(Venue),
+    }
+
+
+def _catalogue(request: HttpRequest) -> dict[str, Any]:
+    """What the builder script needs: criteria, their parameters and the pickable values."""
+    return {
+        "criteria": [
+            {"type": key, "label": str(cls.label), "parameters": cls.parameters}
+            for key, cls in CRITERIA.items()
+        ],
+        "choices": {**CHOICES, **_names(request)},
+        "labels": {
+            "all": _("all of"),
+            "any": _("any of"),
+            "opposite": _("Opposite"),
+            "remove": _("Remove"),
+            "add": _("Add criterion"),
+            "add_group": _("Add group"),
+            "exclude": _("Exclude"),
+            "add_exclude": _("Add exclusion"),
+            "customers": _("customers"),
+        },
+    }
+
+
+@staff_view(permission="market")
+def segment_list(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/segments/list.html",
+        {
+            "segments": segments_of(organisation),
+            "removed": segments_of(organisation, removed=True),
+        },
+    )
+
+
+@staff_view(permission="market")
+def segment_builder(request: HttpRequest, segment_id: int | None = None) -> HttpResponse:
+    segment = get_object_for_org(request, SavedSegment, pk=segment_id) if segment_id else None
+    return render(
+        request,
+        "web/segments/builder.html",
+        {
+            "segment": segment,
+            "rules": segment.rules if segment else EMPTY_RULES,
+            "catalogue": _catalogue(request),
+        },
+    )
+
+
+def _rules_from(request: HttpRequest) -> Any:
+    raw = request.POST.get("rules") if request.POST else request.body.decode()
+    if raw is None or len(raw.encode()) > MAX_RULES_BYTES:
+        raise RuleError("", "the rules are missing or larger than 256 KB")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise RuleError("", "the rules are not JSON") from error
+
+
+@staff_view(permission="market")
+@require_POST
+def segment_count(request: HttpRequest) -> JsonResponse:
+    """Live counts for the builder: totals, each criterion, the first 50 customers."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    try:
+        rules = _rules_from(request)
+        counts = count_rules(organisation, rules)
+        members = first_members(compile_rules(organisation, rules))
+    except RuleError as error:
+        return JsonResponse({"error": str(error)}, status=422)
+    counts["members"] = [
+        {
+            "name": customer.full_name,
+            "external_id": customer.external_id or "",
+            "email": customer.email,
+            "mobile": customer.mobile,
+            "url": _customer_url(customer.pk),
+        }
+        for customer in members
+    ]
+    return JsonResponse(counts)
+
+
+def _customer_url(customer_id: int) -> str:
+    try:
+        return reverse("web:customer", args=[customer_id])
+    except NoReverseMatch:  # without the customer pages the list simply has no links
+        return ""
+
+
+@staff_view(permission="market")
+@require_POST
+def segment_save(request: HttpRequest) -> HttpResponse:
+    """Save the builder's tree as a new segment or over an existing one."""
+    organisation = request.organisation  # type: ignore[attr-defined]
+    segment_id = request.POST.get("segment")
+    try:
+        rules = _rules_from(request)
+        if segment_id:
+            segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+            actions.update_segment(
+                segment=segment,
+                name=request.POST.get("name", ""),
+                description=request.POST.get("description", ""),
+                rules=rules,
+            )
+        else:
+            segment = actions.create_segment(
+                organisation=organisation,
+                name=request.POST.get("name", ""),
+                description=request.POST.get("description", ""),
+                rules=rules,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+    except RuleError as error:
+        messages.error(request, _("Not saved: %(reason)s") % {"reason": error})
+        return redirect(request.POST.get("back") or reverse("web:segment_new"))
+    messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
+    return redirect("web:segment", segment_id=segment.pk)
+
+
+@staff_view(permission="market")
+@require_POST
+def segment_remove(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+    actions.remove_segment(segment=segment)
+    messages.success(request, _("Segment “%(name)s” removed.") % {"name": segment.name})
+    return redirect("web:segments")
+
+
+@staff_view(permission="market")
+@require_POST
+def segment_restore(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+    actions.restore_segment(segment=segment)
+    messages.success(request, _("Segment “%(name)s” restored.") % {"name": segment.name})
+    return redirect("web:segments")
+
+
+@staff_view(permission="market")
+def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """Download the members: ?format=csv|xlsx, &all_data=1 for the re-import format."""
+    segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+    file_format = request.GET.get("format", "csv")
+    if file_format not in CONTENT_TYPES:
+        file_format = "csv"
+    full = request.GET.get("all_data") == "1"
+    content = export_members(segment_members(segment), file_format, full=full)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}.{file_format}"'
+    return response
+
+
+@staff_view(permission="market")
+@require_POST
+def segment_tag(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+    try:
+        result = actions.tag_members(
+            organisation=segment.organisation,
+            members=segment_members(segment),
+            tag_name=request.POST.get("tag", ""),
+        )
+    except RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "Tagged %(members)s customers: %(already)s already had the tag, "
+                "%(total)s customers carry it now."
+            )
+            % {
+                "members": result.members,
+                "already": result.already_tagged,
+                "total": result.total_tagged,
+            },
+        )
+    return redirect("web:segment", segment_id=segment.pk)
