@@ -83,6 +83,22 @@ def test_content_errors_refuse_the_save(org):
         )
 
 
+def test_direct_links_must_point_at_something_of_this_organisation(org, other_org):
+    from regulars.commerce.models import Item, ItemGroup
+
+    group = ItemGroup.objects.create(organisation=org, name="Hair")
+    Item.objects.create(organisation=org, number="100", name="Cut", group=group)
+    Item.objects.create(organisation=other_org, number="200", name="Theirs")
+    ok = {"organisation": org, "description": "x", "dispatch": "email", "subject": "x"}
+    campaigns.create_campaign(**ok, body="<p>#DirectLink:item:100# #DirectLink:itemgroup:Hair#</p>")
+    with pytest.raises(CampaignError, match="#DirectLink:item:200# points at nothing"):
+        campaigns.create_campaign(**ok, body="<p>#DirectLink:item:200#</p>")
+    with pytest.raises(CampaignError, match="points at nothing: 999"):
+        campaigns.create_campaign(
+            **ok, body="<p>#DirectLink#</p>", direct_link="article", direct_link_target="999"
+        )
+
+
 def test_distribute_sends_once_logs_every_recipient_and_reports(
     org, other_org, alice, campaign, sink
 ):

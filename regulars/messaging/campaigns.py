@@ -66,8 +66,18 @@ def validate_campaign(campaign: Campaign) -> None:
     needs_target = campaign.direct_link not in ("", "customer_page", "front")
     if needs_target and not campaign.direct_link_target.strip():
         raise CampaignError(_("The direct link needs a target (item number, group or id)."))
+    if needs_target and not mergecodes.check_link_target(
+        campaign.organisation, campaign.direct_link, campaign.direct_link_target
+    ):
+        raise CampaignError(
+            _("The direct link points at nothing: %(target)s")
+            % {"target": campaign.direct_link_target}
+        )
     body = content_of(campaign)
     mergecodes.validate_body(body, has_direct_link=bool(campaign.direct_link))
+    for code, kind, target in mergecodes.link_targets(body):
+        if not mergecodes.check_link_target(campaign.organisation, kind, target):
+            raise CampaignError(_("%(code)s points at nothing") % {"code": code})
     if campaign.channel == Channel.SMS:
         validate_sms(body)
     if campaign.rules:

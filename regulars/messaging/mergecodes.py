@@ -210,6 +210,34 @@ def _validate_direct_link(code: str, args: list[str], has_direct_link: bool) -> 
         raise TemplateError(f"{code} needs a target, e.g. #DirectLink:{kind}:…#")
 
 
+def link_targets(body: str) -> list[tuple[str, str, str]]:
+    """(code, kind, target) of each #DirectLink:kind:target# in a body."""
+    found = []
+    for match in CODE.finditer(body or ""):
+        name, *args = match.group(1).split(":")
+        if name == "DirectLink" and len(args) >= 2:
+            found.append((match.group(0), args[0], ":".join(args[1:])))
+    return found
+
+
+def check_link_target(organisation: Organisation, kind: str, target: str) -> bool:
+    """Whether the item, item group or article a direct link names exists (in this org)."""
+    from regulars.commerce.models import Item, ItemGroup
+
+    from .models import Article
+
+    if kind == "item":
+        return Item.objects.filter(organisation=organisation, number=target).exists()
+    if kind in ("itemgroup", "item_group"):
+        return ItemGroup.objects.filter(organisation=organisation, name=target).exists()
+    if kind == "article":
+        return (
+            target.isdigit()
+            and Article.objects.filter(organisation=organisation, pk=int(target)).exists()
+        )
+    return True
+
+
 def render(text: str, ctx: MergeContext, *, as_html: bool) -> str:
     """Substitute every code; raise MissingValue when a code has no value for this customer."""
 
