@@ -83,6 +83,7 @@ def test_build_three_criteria_and_see_the_count(live_server, alice, salon_custom
     from playwright.sync_api import expect, sync_playwright
 
     cookie = session_cookie(alice, live_server)
+    expect.set_options(timeout=20_000)  # the machine is shared; counts may take a while
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context(locale="en")
