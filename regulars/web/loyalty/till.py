@@ -1,0 +1,156 @@
+"""The till page (LOY-5, LOY-6): choose a customer, scan items, use points, complete, print.
+
+It calls the same basket actions as the till API (`regulars/api/loyalty.py`).
+"""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from regulars.commerce.models import Sale
+from regulars.customers.models import Customer
+from regulars.loyalty import baskets
+from regulars.loyalty.errors import LoyaltyError
+from regulars.loyalty.models import Basket, LedgerEntry
+from regulars.web.access import get_object_for_org, staff_view
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+@staff_view("edit")
+def till(request: HttpRequest) -> HttpResponse:
+    """Start a new sale, or go on with an open one."""
+    if request.method == "POST":
+        basket = baskets.open_basket(organisation=request.organisation)  # type: ignore[attr-defined]
+        return redirect("web:loyalty_basket", basket.pk)
+    return render(request, "web/loyalty/till_start.html")
+
+
+@staff_view("edit")
+def basket_page(request: HttpRequest, basket_id: int) -> HttpResponse:
+    basket = get_object_for_org(request, Basket, pk=basket_id)
+    if basket.status == Basket.Status.COMPLETED and basket.sale_id:
+        return redirect("web:loyalty_receipt", basket.sale_id)
+    q = request.GET.get("q", "").strip()[:100]
+    context = {
+        "basket": basket,
+        "quote": baskets.quote_for(basket),
+        "q": q,
+        "matches": _customer_matches(request, q) if q else [],
+    }
+    return render(request, "web/loyalty/till.html", context)
+
+
+def _customer_matches(request, q: str):
+    found = Customer.objects.filter(organisation=request.organisation, erased_at__isnull=True)
+    return found.filter(
+        Q(first_name__icontains=q)
+        | Q(last_name__icontains=q)
+        | Q(email__icontains=q)
+        | Q(mobile__icontains=q)
+        | Q(external_id=q)
+    )[:10]
+
+
+def _act(request, basket_id: int, act) -> HttpResponse:
+    basket = get_object_for_org(request, Basket, pk=basket_id)
+    try:
+        act(basket)
+    except LoyaltyError as refused:
+        messages.error(request, refused.message)
+    return redirect("web:loyalty_basket", basket.pk)
+
+
+@require_POST
+@staff_view("edit")
+def choose_customer(request: HttpRequest, basket_id: int) -> HttpResponse:
+    customer_id = _int(request.POST.get("customer"))
+    customer = (
+        get_object_for_org(request, Customer, pk=customer_id, erased_at__isnull=True)
+        if customer_id
+        else None
+    )
+    return _act(
+        request, basket_id, lambda b: baskets.set_basket_customer(basket=b, customer=customer)
+    )
+
+
+@require_POST
+@staff_view("edit")
+def scan(request: HttpRequest, basket_id: int) -> HttpResponse:
+    number = request.POST.get("item_number", "").strip()
+    quantity = _int(request.POST.get("quantity"), 0) or 0
+    return _act(
+        request,
+        basket_id,
+        lambda b: baskets.add_basket_line(basket=b, item_number=number, quantity=quantity),
+    )
+
+
+@require_POST
+@staff_view("edit")
+def remove_line(request: HttpRequest, basket_id: int, line_number: int) -> HttpResponse:
+    return _act(
+        request, basket_id, lambda b: baskets.remove_basket_line(basket=b, line_number=line_number)
+    )
+
+
+@require_POST
+@staff_view("edit")
+def use_points(request: HttpRequest, basket_id: int, line_number: int) -> HttpResponse:
+    program_id = _int(request.POST.get("program"), 0) or 0
+    return _act(
+        request,
+        basket_id,
+        lambda b: baskets.apply_points(basket=b, line_number=line_number, program_id=program_id),
+    )
+
+
+@require_POST
+@staff_view("edit")
+def cancel_points(request: HttpRequest, basket_id: int, line_number: int) -> HttpResponse:
+    return _act(
+        request, basket_id, lambda b: baskets.cancel_points(basket=b, line_number=line_number)
+    )
+
+
+@require_POST
+@staff_view("edit")
+def complete(request: HttpRequest, basket_id: int) -> HttpResponse:
+    basket = get_object_for_org(request, Basket, pk=basket_id)
+    try:
+        receipt = baskets.complete_basket(
+            basket=basket, gift_card_code=request.POST.get("gift_card_code", "").strip()
+        )
+    except LoyaltyError as refused:
+        messages.error(request, refused.message)
+        return redirect("web:loyalty_basket", basket.pk)
+    return redirect("web:loyalty_receipt", receipt.sale.pk)
+
+
+@staff_view("view")
+def receipt(request: HttpRequest, sale_id: int) -> HttpResponse:
+    """The receipt (bon): lines, points earned and used, the new balance per program."""
+    sale = get_object_for_org(request, Sale, pk=sale_id)
+    entries = LedgerEntry.objects.filter(sale_line__sale=sale).select_related("program")
+    programs: dict[int, dict] = {}
+    for entry in entries.order_by("id"):
+        row = programs.setdefault(
+            entry.program_id, {"name": entry.program.name, "earned": 0, "used": 0}
+        )
+        row["earned" if entry.amount > 0 else "used"] += abs(entry.amount)
+        row["balance"] = entry.balance_after
+    context = {
+        "sale": sale,
+        "lines": sale.lines.select_related("item"),
+        "total_cents": sum(line.amount_cents for line in sale.lines.all()),
+        "programs": programs.values(),
+    }
+    return render(request, "web/loyalty/receipt.html", context)

@@ -1,0 +1,132 @@
+"""Loyalty back-office pages (till, programs, reports) and the customer page (PORTAL-1)."""
+
+import pytest
+from conftest import PASSWORD
+from django.test import Client
+from django.urls import reverse
+from loyalty_world import build
+
+from regulars.customers.links import customer_page_token
+from regulars.loyalty.actions import adjust_points, create_gift_card_product, update_program
+from regulars.loyalty.models import Balance, Basket, GiftCard, LedgerEntry, Program
+
+
+@pytest.fixture
+def world(org, other_org):
+    build(other_org, prefix="o-")
+    return build(org)
+
+
+def login(user):
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_till_page_rings_up_a_sale_with_points(world, carol):
+    adjust_points(program=world.program, customer=world.anna, amount=100, description="Start")
+    client = login(carol)
+    response = client.post(reverse("web:loyalty"))
+    basket = Basket.objects.get()
+    assert response.url == reverse("web:loyalty_basket", args=[basket.pk])
+    found = client.get(response.url, {"q": "anna"})
+    assert b"Choose" in found.content
+    client.post(
+        reverse("web:loyalty_customer_choose", args=[basket.pk]), {"customer": world.anna.pk}
+    )
+    client.post(
+        reverse("web:loyalty_scan", args=[basket.pk]), {"item_number": "100", "quantity": "1"}
+    )
+    client.post(
+        reverse("web:loyalty_scan", args=[basket.pk]), {"item_number": "200", "quantity": "2"}
+    )
+    page = client.get(reverse("web:loyalty_basket", args=[basket.pk])).content.decode()
+    assert "Use points" in page
+    client.post(
+        reverse("web:loyalty_use_points", args=[basket.pk, 1]), {"program": world.program.pk}
+    )
+    done = client.post(reverse("web:loyalty_complete", args=[basket.pk]))
+    receipt = client.get(done.url).content.decode()
+    assert "points earned 10, points used 100, new balance 10" in receipt
+    assert Balance.objects.get(customer=world.anna).points == 10
+
+
+def test_bad_scan_shows_reason_and_writes_nothing(world, carol, victor):
+    client = login(carol)
+    client.post(reverse("web:loyalty"))
+    basket = Basket.objects.get()
+    page = client.post(
+        reverse("web:loyalty_scan", args=[basket.pk]),
+        {"item_number": "999", "quantity": "1"},
+        follow=True,
+    )
+    assert "unknown item number" in page.content.decode()
+    assert basket.lines.count() == 0
+    assert login(victor).post(reverse("web:loyalty")).status_code == 403
+
+
+def test_programs_reports_and_exports(world, alice, bob):
+    client = login(alice)
+    client.post(reverse("web:loyalty_programs"), {"name": "Summer"})
+    summer = Program.objects.get(name="Summer")
+    assert summer.active is False
+    client.post(reverse("web:loyalty_programs"), {"active": [world.program.pk, summer.pk]})
+    summer.refresh_from_db()
+    assert summer.active is True
+    client.post(
+        reverse("web:loyalty_item_rule", args=[summer.pk]),
+        {
+            "rule-item_number": "300",
+            "rule-points_earned": "2",
+            "rule-point_price": "20",
+            "rule-purchasable_for_points": "on",
+        },
+    )
+    assert summer.item_rules.get().point_price == 20
+    client.post(
+        reverse("web:loyalty_entries"),
+        {
+            "customer": "anna@example.com",
+            "program": world.program.pk,
+            "amount": "15",
+            "description": "Sorry for the wait",
+        },
+    )
+    assert LedgerEntry.objects.get(customer=world.anna).description == "Sorry for the wait"
+    csv = client.get(reverse("web:loyalty_entries"), {"format": "csv"})
+    assert csv.content.decode().count("Sorry for the wait") == 1
+    xlsx = client.get(reverse("web:loyalty_entries"), {"format": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
+    assert client.get(reverse("web:loyalty_redeemed", args=[world.program.pk])).status_code == 200
+    history = client.get(reverse("web:loyalty_customer", args=[world.anna.pk]))
+    assert b"Sorry for the wait" in history.content
+    other = login(bob)
+    assert other.get(reverse("web:loyalty_program", args=[world.program.pk])).status_code == 404
+    assert b"Sorry" not in other.get(reverse("web:loyalty_entries"), {"format": "csv"}).content
+    assert other.get(reverse("web:loyalty_customer", args=[world.anna.pk])).status_code == 404
+
+
+def test_customer_page_points_gift_cards_and_unsubscribe(world):
+    update_program(
+        program=world.program,
+        forfeit_on_unsubscribe=True,
+        unsubscribe_warning="Afmelder du dig, mister du dine point.",
+    )
+    product = create_gift_card_product(
+        program=world.program, name="Gavekort 100 kr", value_cents=10000, point_price=50
+    )
+    adjust_points(program=world.program, customer=world.anna, amount=80, description="Velkommen")
+    world.anna.language = "da"
+    world.anna.save()
+    url = reverse("web:portal", args=[customer_page_token(world.anna.pk)])
+    page = Client().get(url).content.decode()
+    assert "80" in page and "Velkommen" in page and "mister du dine point" in page
+    Client().post(reverse("web:portal_buy", args=[customer_page_token(world.anna.pk), product.pk]))
+    card = GiftCard.objects.get(customer=world.anna)
+    assert card.code in Client().get(url).content.decode()
+    Client().post(reverse("web:portal_unsubscribe", args=[customer_page_token(world.anna.pk)]))
+    world.anna.refresh_from_db()
+    assert (world.anna.email_consent, Balance.objects.get(customer=world.anna).points) == (False, 0)
+    assert Client().get("/me/forged-token/").status_code == 404
+    update_program(program=world.program, customer_can_see_balance=False)
+    assert "Velkommen" not in Client().get(url).content.decode()
