@@ -62,6 +62,10 @@ def parse_datetime(text: str, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
         raise CellError(f"not an ISO-8601 date and time: {text!r}") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz, fold=0)
+    try:
+        moment.astimezone(datetime.UTC)
+    except OverflowError as exc:
+        raise CellError(f"out of range: {text!r}") from exc
     return moment
 
 

@@ -73,6 +73,9 @@ class Row:
             if required:
                 self.error(column, "required")
             return None
+        if "\x00" in text:  # no database stores it in text
+            self.error(column, "contains a NUL character")
+            return None
         try:
             return parse(text, *args)
         except CellError as exc:
