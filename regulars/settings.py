@@ -77,6 +77,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Back office: the staff member's saved language (needs the user) and the
+# Content-Security-Policy header (scripts and styles from this site only).
+MIDDLEWARE += [
+    "regulars.web.shell.middleware.StaffLanguageMiddleware",
+    "regulars.web.shell.middleware.ContentSecurityPolicyMiddleware",
+]
 
 ROOT_URLCONF = "regulars.urls"
 WSGI_APPLICATION = "regulars.wsgi.application"
