@@ -18,8 +18,9 @@ from regulars.orgs.models import Organisation, Role
 
 from . import sql
 from .catalogue import CUSTOMER_GROUPS, ITEM_GROUPS, PERMISSIONS, PRODUCTIONS, TAGS, VENUES
-from .generator import ALL_ITEMS, BLOCK, SERVICE_ITEMS, Batch, CatalogueIds, Generator
+from .generator import ALL_ITEMS, BLOCK, SERVICE_ITEMS, Batch, CatalogueIds, customer_external_id
 from .models import SuspendedIndex
+from .producer import Plan, batches_from_child, make_batches
 from .sql import MODELS, DatabaseSink
 from .world import Clock, DemoEvent, plan_events
 
@@ -65,27 +66,38 @@ def generate_demo_data(
     started = time.monotonic()
     restore_indexes()
     sink = DatabaseSink()
-    clock = Clock(
-        today=today or timezone.localdate(timezone=organisation.tz),
-        months=months,
-        tz=organisation.tz,
-        time_format=sink.time_format,
-    )
-    events = plan_events(clock=clock, seed=seed)
-    generator = Generator(
-        seed=seed, clock=clock, events=events, ids=ensure_catalogue(organisation, clock, events)
-    )
+    today = today or timezone.localdate(timezone=organisation.tz)
+    clock = Clock(today=today, months=months, tz=organisation.tz, time_format=sink.time_format)
+    ids = ensure_catalogue(organisation, clock, plan_events(clock=clock, seed=seed))
     if Customer.objects.filter(
-        organisation=organisation, external_id=generator.external_id(0)
+        organisation=organisation, external_id=customer_external_id(seed, 0)
     ).exists():
         raise DemoDataExists(f"{organisation.slug} already has the demo customers of seed {seed}")
+    plan = Plan(
+        seed=seed,
+        customers=customers,
+        batch_customers=batch_customers,
+        today=today,
+        months=months,
+        timezone_name=organisation.timezone,
+        time_format=sink.time_format,
+        ids=ids,
+        **sink.id_sources(),
+    )
     summary = DemoSummary()
     bulk = customers >= BULK_FROM_CUSTOMERS if bulk is None else bulk
     if bulk:
         suspend_indexes()
     try:
         with sink.tuned():
-            _load(generator, sink, customers, batch_customers, bulk, summary, started, progress)
+            # Bulk: rows are made in a child process while this one writes.
+            batches = batches_from_child(plan) if bulk else make_batches(plan, sink.reserver(plan))
+            for batch in batches:
+                _write(sink, batch, bulk)
+                summary.rows.update({table: len(getattr(batch, table)) for table in MODELS})
+                summary.seconds = time.monotonic() - started
+                if progress:
+                    progress(customers, summary)
     finally:
         if bulk:
             restore_indexes()
@@ -94,22 +106,11 @@ def generate_demo_data(
     return summary
 
 
-def _load(generator, sink, customers, batch_customers, bulk, summary, started, progress) -> None:
-    blocks_per_batch = max(1, batch_customers // BLOCK)
-    last_block = _blocks(customers)
-    for first_block in range(0, last_block, blocks_per_batch):
-        batch = Batch()
-        with transaction.atomic():
-            sql.skip_row_triggers_in_transaction(bulk)
-            sink.begin_batch()
-            for number in range(first_block, min(first_block + blocks_per_batch, last_block)):
-                generator.block(number, min(BLOCK, customers - number * BLOCK), sink.reserve, batch)
-            sink.write(batch)
-            sql.skip_row_triggers_in_transaction(False)
-        summary.rows.update({table: len(getattr(batch, table)) for table in MODELS})
-        summary.seconds = time.monotonic() - started
-        if progress:
-            progress(customers, summary)
+@transaction.atomic
+def _write(sink: DatabaseSink, batch: Batch, bulk: bool) -> None:
+    sql.skip_row_triggers_in_transaction(bulk)
+    sink.write(batch)
+    sql.skip_row_triggers_in_transaction(False)
 
 
 def suspend_indexes() -> None:

@@ -190,6 +190,10 @@ class Profile:
 Reserve = Callable[[str, int], Sequence[int]]
 
 
+def customer_external_id(seed: int, index: int) -> str:
+    return f"K{seed}-{index + 1:06d}"
+
+
 class Generator:
     """Makes the rows of customer blocks for one organisation, seed and clock."""
 
@@ -208,7 +212,7 @@ class Generator:
         self.birth_years = (clock.dates[clock.today].year - 88, clock.dates[clock.today].year - 16)
 
     def external_id(self, index: int) -> str:
-        return f"K{self.seed}-{index + 1:06d}"
+        return customer_external_id(self.seed, index)
 
     def block(self, number: int, count: int, reserve: Reserve, batch: Batch) -> None:
         """Append the rows of customers number*BLOCK … number*BLOCK+count-1 to `batch`."""

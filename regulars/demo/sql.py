@@ -5,7 +5,7 @@ purpose: at a million customers and ten million sale lines, model instances woul
 more than the database does. Every write happens inside the caller's transaction.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
@@ -15,6 +15,7 @@ from regulars.commerce.models import Booking, Sale, SaleLine, Ticket, TicketOrde
 from regulars.customers.models import ConsentRecord, Customer, CustomerPermission, Individual
 
 from .generator import COLUMNS, Batch
+from .producer import counting_reserve
 from .world import POSTGRES_TIME, SQLITE_TIME, TimeFormat
 
 # Tables in foreign-key order.
@@ -31,6 +32,8 @@ MODELS: dict[str, type[Model]] = {
     "ticket_order": TicketOrder,
     "ticket": Ticket,
 }
+# Tables whose ids the generator assigns (other rows point to them).
+REFERENCED = ("customer", "sale", "ticket_order")
 # SQLite's page cache while bulk loading (KiB, as a negative cache_size): random inserts
 # into the sold_at indexes stay in memory instead of re-reading pages.
 SQLITE_BULK_CACHE_KIB = 1024 * 1024
@@ -45,12 +48,15 @@ def _table(table: str) -> str:
     return f'"{MODELS[table]._meta.db_table}"'
 
 
+class ConcurrentWrite(RuntimeError):
+    """Another writer inserted rows into a table the bulk load assigns ids for (SQLite)."""
+
+
 class DatabaseSink:
     """Writes batches into the default database; ids are reserved per batch."""
 
     def __init__(self) -> None:
         self.vendor = connection.vendor
-        self._next_id: dict[str, int] = {}
 
     @property
     def time_format(self) -> TimeFormat:
@@ -72,23 +78,35 @@ class DatabaseSink:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
-    def begin_batch(self) -> None:
-        """Forget id positions: call inside each new transaction, before `reserve`."""
-        self._next_id.clear()
+    def id_sources(self) -> dict:
+        """How a generator gets ids (see producer.Plan): counted from the first free one on
+        SQLite; from the sequences on PostgreSQL."""
+        if self.vendor != "postgresql":
+            return {"first_ids": {t: self._highest_sqlite_id(t) + 1 for t in REFERENCED}}
+        settings = connection.settings_dict
+        keywords = {
+            "dbname": settings["NAME"],
+            "user": settings["USER"],
+            "password": settings["PASSWORD"],
+            "host": settings["HOST"],
+            "port": str(settings["PORT"] or ""),
+        }
+        with connection.cursor() as cursor:
+            sequences = {}
+            for table in REFERENCED:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", [MODELS[table]._meta.db_table]
+                )
+                sequences[table] = cursor.fetchone()[0]
+        return {"postgres": {k: v for k, v in keywords.items() if v}, "sequences": sequences}
 
-    def reserve(self, table: str, count: int) -> Sequence[int]:
-        """Ids for `count` new rows of a table that other rows will point to."""
-        if count == 0:
-            return ()
-        if self.vendor == "postgresql":
-            return self._reserve_from_sequence(table, count)
-        # SQLite: the write transaction is already held (BEGIN IMMEDIATE), so the ids
-        # after the highest one ever used are ours until commit.
-        if table not in self._next_id:
-            self._next_id[table] = self._highest_sqlite_id(table) + 1
-        start = self._next_id[table]
-        self._next_id[table] = start + count
-        return range(start, start + count)
+    def reserver(self, plan) -> Callable[[str, int], Sequence[int]]:
+        """Id reservation for a generator in this process."""
+        return (
+            self._reserve_from_sequence
+            if self.vendor == "postgresql"
+            else counting_reserve(plan.first_ids)
+        )
 
     def _highest_sqlite_id(self, table: str) -> int:
         name = MODELS[table]._meta.db_table
@@ -99,7 +117,14 @@ class DatabaseSink:
             row = cursor.fetchone()
         return max(highest, row[0] if row else 0)
 
-    def _reserve_from_sequence(self, table: str, count: int) -> list[int]:
+    def _check_ids_unclaimed(self, batch: Batch) -> None:
+        """SQLite: fail clearly if another writer took ids that were counted for us."""
+        for table in REFERENCED:
+            rows = getattr(batch, table)
+            if rows and self._highest_sqlite_id(table) >= rows[0][0]:
+                raise ConcurrentWrite(f"{table} rows were added while the demo data loaded")
+
+    def _reserve_from_sequence(self, table: str, count: int) -> Sequence[int]:
         # nextval is safe beside concurrent writers; the ids need not be contiguous.
         with connection.cursor() as cursor:
             cursor.execute(
@@ -109,6 +134,9 @@ class DatabaseSink:
             return [row[0] for row in cursor.fetchall()]
 
     def write(self, batch: Batch) -> None:
+        """Insert a batch; call inside a transaction."""
+        if self.vendor != "postgresql":
+            self._check_ids_unclaimed(batch)
         for table in MODELS:
             rows = getattr(batch, table)
             if rows:
