@@ -57,6 +57,20 @@ class CustomerForm(forms.ModelForm):
             "external_id",
             "member",
         ]
+        labels = {
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "email": _("E-mail"),
+            "mobile": _("Mobile"),
+            "gender": _("Gender"),
+            "birth_date": _("Birth date"),
+            "address": _("Address"),
+            "postcode": _("Postcode"),
+            "city": _("City"),
+            "country": _("Country"),
+            "external_id": _("External id"),
+            "member": _("Member (subscriber)"),
+        }
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {"mobile": _("With country code, e.g. +45 20 30 40 50.")}
 

@@ -53,10 +53,11 @@ class CustomerPage:
     next_cursor: str | None
     previous_cursor: str | None
     filters: CustomerFilters = field(default_factory=CustomerFilters)
+    count_limit: int = COUNT_LIMIT
 
     @property
     def total_is_capped(self) -> bool:
-        return self.total > COUNT_LIMIT
+        return self.total > self.count_limit
 
 
 def search_customers(organisation: Organisation, filters: CustomerFilters) -> QuerySet[Customer]:
@@ -127,6 +128,7 @@ def customer_page(
         next_cursor=encode_cursor(rows[-1], sort) if rows and has_more_after else None,
         previous_cursor=encode_cursor(rows[0], sort) if rows and has_more_before else None,
         filters=filters,
+        count_limit=COUNT_LIMIT,
     )
 
 

@@ -10,7 +10,7 @@ from regulars.web.access import get_object_for_org, staff_view
 from .changes import save_customer_form
 from .forms import CustomerForm
 from .history import customer_history
-from .listing import COUNT_LIMIT, SORTS, CustomerFilters, customer_page
+from .listing import SORTS, CustomerFilters, customer_page
 
 # Sections other areas fill: the first template that exists is shown, so the loyalty and
 # campaign areas add theirs without touching this page; the last is the empty state.
@@ -54,7 +54,6 @@ def customer_list(request):
     context = {
         "page": page,
         "filters": filters,
-        "count_limit": COUNT_LIMIT,
         "groups": CustomerGroup.objects.filter(organisation=request.organisation),
         "tags": Tag.objects.filter(organisation=request.organisation),
     }

@@ -44,6 +44,15 @@ class OrganisationForm(forms.ModelForm):
             "website",
             "logo",
         ]
+        labels = {
+            "name": _("name"),
+            "address": _("address"),
+            "postcode": _("postcode"),
+            "city": _("city"),
+            "email": _("e-mail"),
+            "phone": _("phone"),
+            "logo": _("logo"),
+        }
 
 
 class AddStaffForm(forms.Form):

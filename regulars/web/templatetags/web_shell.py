@@ -6,26 +6,13 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
-from django.utils.translation import gettext_lazy as _
 
 from regulars.commerce.models import cents_to_decimal
 from regulars.orgs.models import Membership
 from regulars.web.access import current_membership, has_permission
+from regulars.web.shell.nav import NAV_ITEMS
 
 register = template.Library()
-
-# (URL name, label, permission). Areas that have not registered their index view yet
-# are left out rather than linked to a page that does not exist.
-NAV_ITEMS = [
-    ("web:customers", _("Customers"), "view"),
-    ("web:segments", _("Segments"), "market"),
-    ("web:campaigns", _("Campaigns"), "market"),
-    ("web:triggers", _("Triggers"), "market"),
-    ("web:loyalty", _("Loyalty"), "view"),
-    ("web:statistics", _("Statistics"), "market"),
-    ("web:imports", _("Imports"), "market"),
-    ("web:settings", _("Settings"), "owner"),
-]
 
 
 @dataclass(frozen=True)
