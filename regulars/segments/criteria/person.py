@@ -25,7 +25,7 @@ from ..clock import (
 )
 from ..params import MAX_DAYS, Params, RuleError, check_range, is_number
 from ..sql import AttributeComparison
-from .base import Criterion, register
+from .base import Criterion, owners, register
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -124,7 +124,7 @@ class CustomerGroupCriterion(Criterion):
         memberships = CustomerGroup.customers.through.objects.filter(
             customergroup_id__in=self.group_ids
         )
-        return Q(pk__in=memberships.values("customer_id"))
+        return owners(memberships)
 
 
 @register
@@ -138,7 +138,7 @@ class TagCriterion(Criterion):
 
     def condition(self) -> Q:
         taggings = Tag.customers.through.objects.filter(tag_id__in=self.tag_ids)
-        return Q(pk__in=taggings.values("customer_id"))
+        return owners(taggings)
 
 
 @register
@@ -155,7 +155,7 @@ class PermissionCriterion(Criterion):
     def condition(self) -> Q:
         # A CustomerPermission row is a current grant; withdrawing deletes it.
         grants = CustomerPermission.objects.filter(permission_id__in=self.permission_ids)
-        return Q(pk__in=grants.values("customer_id"))
+        return owners(grants)
 
 
 @register

@@ -4,15 +4,14 @@ A ticket order counts only when it was placed at or before `at`; which events it
 is decided by the event's own start (so tickets for future events count).
 """
 
-from datetime import timedelta
-
-from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from regulars.commerce.models import Event, Production, Ticket, TicketChannel
 
 from ..clock import DAY
 from ..params import MAX_DAYS, Params, RuleError
+from ..sql import OrderedWithinDaysOfEvent
 from .base import Criterion, cents_bounds, customers_in, register, total_between
 
 
@@ -59,11 +58,7 @@ class ImpulsiveCriterion(TicketCriterion):
         self.max_days = params.integer("max_days", 0, MAX_DAYS)
 
     def condition(self) -> Q:
-        tickets = self.tickets().filter(
-            ordered_at__gte=F("event_start") - timedelta(days=self.max_days),
-            ordered_at__lte=F("event_start"),
-        )
-        return customers_in(tickets)
+        return customers_in(self.tickets().filter(OrderedWithinDaysOfEvent(self.max_days)))
 
 
 @register
