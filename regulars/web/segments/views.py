@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from regulars.commerce.models import Event, Item, ItemGroup, Production, Service, Venue
@@ -33,6 +34,35 @@ CHOICES: dict[str, list[str]] = {
     "individual_op": ["eq", "neq", "contains", "gte", "lte"],
 }
 EMPTY_RULES: dict[str, Any] = {"match": "all", "criteria": []}
+# Labels of the parameter keys the criteria use (SPEC 9.3 names).
+PARAMETER_LABELS = {
+    "values": _lazy("genders"),
+    "from": _lazy("from"),
+    "to": _lazy("to"),
+    "unit": _lazy("unit"),
+    "period": _lazy("period"),
+    "services": _lazy("services"),
+    "groups": _lazy("groups"),
+    "items": _lazy("item numbers"),
+    "channel": _lazy("channel"),
+    "min": _lazy("min"),
+    "max": _lazy("max"),
+    "item_group": _lazy("item group"),
+    "events": _lazy("events"),
+    "productions": _lazy("productions"),
+    "days_back": _lazy("days back"),
+    "max_days": _lazy("max days before the event"),
+    "value": _lazy("value"),
+    "op": _lazy("comparison"),
+    "mode": _lazy("mode"),
+    "days": _lazy("days"),
+    "permissions": _lazy("permissions"),
+    "tags": _lazy("tags"),
+    "venue": _lazy("venue"),
+    "max_km": _lazy("max km"),
+    "kind": _lazy("kind"),
+    "attribute": _lazy("attribute"),
+}
 
 
 def _names(request: HttpRequest) -> dict[str, list[str]]:
@@ -66,6 +96,7 @@ def _catalogue(request: HttpRequest) -> dict[str, Any]:
             for key, cls in CRITERIA.items()
         ],
         "choices": {**CHOICES, **_names(request)},
+        "parameter_labels": {key: str(label) for key, label in PARAMETER_LABELS.items()},
         "labels": {
             "all": _("all of"),
             "any": _("any of"),

@@ -72,7 +72,8 @@
   }
 
   function paramEditor(criterion, key, kind) {
-    const label = el("label", { class: "param" }, [el("span", { text: key })]);
+    const caption = (catalogue.parameter_labels || {})[key] || key;
+    const label = el("label", { class: "param" }, [el("span", { text: caption })]);
     const choices = catalogue.choices[kind];
     let input;
     if (kind === "period") {
