@@ -31,3 +31,15 @@
     }
   });
 })();
+
+// Forms marked data-once cannot be sent twice (an import must not start twice).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-once")) return;
+  if (form.dataset.sent) { event.preventDefault(); return; }
+  form.dataset.sent = "1";
+  form.querySelectorAll("button[type=submit]").forEach(function (button) {
+    if (button.dataset.working) button.textContent = button.dataset.working;
+    button.setAttribute("aria-disabled", "true");
+  });
+});
