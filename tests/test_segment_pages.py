@@ -100,3 +100,34 @@ def test_roles_and_tenants(alice, victor, carol, bob, salon):
     assert other.post(reverse("web:segment_remove", args=[segment.pk])).status_code == 404
     assert count(other, WOMEN).json()["total"] == 1
     assert "Women" not in other.get(reverse("web:segments")).content.decode()
+
+
+def test_views_show_for_event_export_remove_restore(alice, bob, salon, other_org):
+    from regulars.segments.models import SavedView
+    from tests.segment_support import event, moment, ticket_order
+
+    segment = create_segment(organisation=salon, name="Women", rules=WOMEN)
+    hamlet = event(salon, "Hamlet", moment(salon, "2026-06-01 19:30"))
+    ticket_order(
+        salon.customer_set.get(external_id="ann"),
+        moment(salon, "2026-05-01 10:00"),
+        [(hamlet, 1, 1000)],
+    )
+    foreign = event(other_org, "Hamlet", moment(other_org, "2026-06-01 19:30"))
+    client = login(alice)
+    url = reverse("web:segment_view_create", args=[segment.pk])
+    assert client.post(url, {"name": "x", "show_for": f"event:{foreign.pk}"}).status_code == 404
+    client.post(url, {"name": "Hamlet mailing", "show_for": f"event:{hamlet.pk}"})
+    view = SavedView.objects.get(segment=segment)
+    page = client.get(reverse("web:segment", args=[segment.pk])).content.decode()
+    assert "Hamlet mailing" in page
+    assert "1 customer" in page
+    export = client.get(reverse("web:segment_view_export", args=[view.pk])).content.decode()
+    assert [line.split(",")[0] for line in export.splitlines()] == ["external_id", "bea"]
+    client.post(reverse("web:segment_view_remove", args=[view.pk]))
+    view.refresh_from_db()
+    assert view.is_removed
+    client.post(reverse("web:segment_view_remove", args=[view.pk]))
+    view.refresh_from_db()
+    assert not view.is_removed
+    assert login(bob).get(reverse("web:segment_view_export", args=[view.pk])).status_code == 404

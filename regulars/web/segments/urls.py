@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:segment_id>/restore/", views.segment_restore, name="segment_restore"),
     path("<int:segment_id>/export/", views.segment_export, name="segment_export"),
     path("<int:segment_id>/tag/", views.segment_tag, name="segment_tag"),
+    path("<int:segment_id>/views/", views.view_create, name="segment_view_create"),
+    path("views/<int:view_id>/remove/", views.view_remove, name="segment_view_remove"),
+    path("views/<int:view_id>/export/", views.view_export, name="segment_view_export"),
 ]

@@ -18,8 +18,13 @@ from regulars.segments import actions
 from regulars.segments.criteria import CRITERIA
 from regulars.segments.engine import MAX_RULES_BYTES, RuleError, compile_rules, count_rules
 from regulars.segments.exports import CONTENT_TYPES, export_members
-from regulars.segments.models import SavedSegment
-from regulars.segments.queries import first_members, segment_members, segments_of
+from regulars.segments.models import SavedSegment, SavedView
+from regulars.segments.queries import (
+    first_members,
+    segment_members,
+    segments_of,
+    view_members,
+)
 from regulars.web.access import get_object_for_org, staff_view
 
 # Choices for the parameter kinds the criteria declare (see Criterion.parameters).
@@ -127,6 +132,13 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @staff_view(permission="market")
 def segment_builder(request: HttpRequest, segment_id: int | None = None) -> HttpResponse:
     segment = get_object_for_org(request, SavedSegment, pk=segment_id) if segment_id else None
+    organisation = request.organisation  # type: ignore[attr-defined]
+    views = []
+    if segment is not None:
+        views = [
+            (view, view_members(view).count())
+            for view in segment.views.select_related("event", "production").order_by("name")
+        ]
     return render(
         request,
         "web/segments/builder.html",
@@ -134,8 +146,54 @@ def segment_builder(request: HttpRequest, segment_id: int | None = None) -> Http
             "segment": segment,
             "rules": segment.rules if segment else EMPTY_RULES,
             "catalogue": _catalogue(request),
+            "views": views,
+            "events": Event.objects.filter(organisation=organisation).select_related("production"),
+            "productions": Production.objects.filter(organisation=organisation),
         },
     )
+
+
+@staff_view(permission="market")
+@require_POST
+def view_create(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """A view of the segment: optional extra filters and 'show for' event or production."""
+    segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+    target = request.POST.get("show_for", "")
+    event = production = None
+    if target.startswith("event:"):
+        event = get_object_for_org(request, Event, pk=target.removeprefix("event:"))
+    elif target.startswith("production:"):
+        production = get_object_for_org(request, Production, pk=target.removeprefix("production:"))
+    try:
+        filters = _rules_from(request) if request.POST.get("with_filters") else None
+        actions.create_view(
+            segment=segment,
+            name=request.POST.get("name", ""),
+            filters=filters,
+            event=event,
+            production=production,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except RuleError as error:
+        messages.error(request, _("Not saved: %(reason)s") % {"reason": error})
+    return redirect("web:segment", segment_id=segment.pk)
+
+
+@staff_view(permission="market")
+@require_POST
+def view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = get_object_for_org(request, SavedView, pk=view_id)
+    if view.is_removed:
+        actions.restore_view(view=view)
+    else:
+        actions.remove_view(view=view)
+    return redirect("web:segment", segment_id=view.segment_id)
+
+
+@staff_view(permission="market")
+def view_export(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = get_object_for_org(request, SavedView, pk=view_id)
+    return _download(view_members(view), request, f"view-{view.pk}")
 
 
 def _rules_from(request: HttpRequest) -> Any:
@@ -232,13 +290,17 @@ def segment_restore(request: HttpRequest, segment_id: int) -> HttpResponse:
 def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
     """Download the members: ?format=csv|xlsx, &all_data=1 for the re-import format."""
     segment = get_object_for_org(request, SavedSegment, pk=segment_id)
+    return _download(segment_members(segment), request, f"segment-{segment.pk}")
+
+
+def _download(members: Any, request: HttpRequest, name: str) -> HttpResponse:
     file_format = request.GET.get("format", "csv")
     if file_format not in CONTENT_TYPES:
         file_format = "csv"
     full = request.GET.get("all_data") == "1"
-    content = export_members(segment_members(segment), file_format, full=full)
+    content = export_members(members, file_format, full=full)
     response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="segment-{segment.pk}.{file_format}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response
 
 

@@ -221,6 +221,7 @@
     const mine = ++generation;
     const body = JSON.stringify(cleaned());
     document.getElementById("rules-field").value = body;
+    document.querySelectorAll(".rules-copy").forEach((field) => { field.value = body; });
     const error = document.getElementById("rule-error");
     if (!tree.criteria.length) {
       ["count-total", "count-email", "count-sms"].forEach((id) => show(id, "–"));
