@@ -125,6 +125,7 @@ def test_one_click_unsubscribe(sent, org):
     url = path(links.unsubscribe_url(message.pk))
     page = Client().get(url)
     assert page.status_code == 200
+    assert "Vil du afmelde vores nyhedsbrev på e-mail?" in page.content.decode()
     assert ConsentRecord.objects.count() == 0  # GET only shows the confirm page
     client = Client(enforce_csrf_checks=True)
     response = client.post(url, {"List-Unsubscribe": "One-Click"})

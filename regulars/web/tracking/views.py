@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -54,10 +55,12 @@ def unsubscribe(request: HttpRequest, message_id: int, token: str) -> HttpRespon
     unsubscribes and answers 200 — never a redirect, never a login."""
     message = _message(message_id, "unsubscribe", token)
     context = {"organisation": message.organisation, "message": message}
-    if request.method == "POST":
-        actions.unsubscribe(message=message)
-        return render(request, "web/tracking/unsubscribed.html", context)
-    return render(request, "web/tracking/unsubscribe.html", context)
+    # The page speaks the language the message was written in.
+    with translation.override(message.organisation.language or None):
+        if request.method == "POST":
+            actions.unsubscribe(message=message)
+            return render(request, "web/tracking/unsubscribed.html", context)
+        return render(request, "web/tracking/unsubscribe.html", context)
 
 
 def article(request: HttpRequest, slug: str, article_id: int) -> HttpResponse:
