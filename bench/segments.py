@@ -9,7 +9,7 @@ once by DuckDB SQL into var/bench/segments-N.duckdb, then bulk-loaded into a fre
 file (var/bench/segments-N.sqlite3) and the PostgreSQL database `bench_segments` — never
 the development database. Each engine is timed in its own child process through the real
 path (`compile_rules(...).count()`, validation included); the PostgreSQL child also runs
-the compiled SQL in DuckDB. Prints a table; writes bench/results/segments-<engine>.json.
+the compiled SQL in DuckDB. Prints a table; writes bench/results/segments-<engine>[-N].json.
 """
 
 import argparse
@@ -356,9 +356,10 @@ def main() -> None:
     for engine, result in results.items():
         result["duckdb"] = duckdb_times
         report(engine, result)
-        target = ROOT / "bench" / "results" / f"segments-{engine}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(result, indent=2) + "\n")
+        results_dir = ROOT / "bench" / "results"
+        results_dir.mkdir(parents=True, exist_ok=True)
+        for name in (f"segments-{engine}.json", f"segments-{engine}-{args.customers}.json"):
+            (results_dir / name).write_text(json.dumps(result, indent=2) + "\n")
 
 
 def generate(customers: int) -> Path:
