@@ -136,6 +136,8 @@ LANGUAGES = [("en", _("English")), ("da", _("Danish")), ("nb", _("Norwegian Bokm
 # Domain apps carry their own locale/; back-office areas too (regulars/web/<area>/locale).
 LOCALE_PATHS = sorted(BASE_DIR.glob("web/*/locale"))
 USE_I18N = True
+# English dates the European way (day/month, 24 h); see regulars/web/formats/en.
+FORMAT_MODULE_PATH = ["regulars.web.formats"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_ORG_TIMEZONE = "Europe/Copenhagen"

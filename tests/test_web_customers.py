@@ -66,6 +66,7 @@ def names(response) -> list[str]:
         ({"q": "example.dk"}, ["Bo Hansen"]),
         ({"q": "K-3"}, ["Carl Andersen"]),
         ({"q": "20304050"}, ["Anna Jensen"]),
+        ({"q": "+45 20 30 40 50"}, ["Anna Jensen"]),
         ({"consent": "email"}, ["Anna Jensen"]),
         ({"consent": "sms"}, ["Bo Hansen"]),
         ({"consent": "none"}, ["Carl Andersen"]),

@@ -30,6 +30,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_SORT = "name"
 DIGITS = re.compile(r"\d")
+PHONE_LIKE = re.compile(r"\+?[\d \-]{6,}")
 
 
 @dataclass
@@ -63,7 +64,7 @@ class CustomerPage:
 def search_customers(organisation: Organisation, filters: CustomerFilters) -> QuerySet[Customer]:
     """The organisation's (not erased) customers matching the search and filters."""
     customers = Customer.objects.filter(organisation=organisation, erased_at__isnull=True)
-    for term in filters.q.split():
+    for term in _terms(filters.q):
         customers = customers.filter(_term_query(term))
     if filters.group:
         customers = customers.filter(groups=filters.group)
@@ -78,6 +79,13 @@ def search_customers(organisation: Organisation, filters: CustomerFilters) -> Qu
     if filters.member in ("yes", "no"):
         customers = customers.filter(member=filters.member == "yes")
     return customers
+
+
+def _terms(query: str) -> list[str]:
+    """Search words; a phone number written with spaces ("20 30 40 50") is one word."""
+    if PHONE_LIKE.fullmatch(query.strip()):
+        return ["".join(DIGITS.findall(query))]
+    return query.split()
 
 
 def _term_query(term: str) -> Q:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import phonenumbers
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -80,3 +81,15 @@ def money(cents: int | None, currency: str = "") -> str:
         return ""
     amount = number_format(cents_to_decimal(cents), decimal_pos=2, force_grouping=True)
     return f"{amount} {currency}".strip()
+
+
+@register.filter
+def phone(number: str) -> str:
+    """An E.164 number as people write it: +4520304050 → +45 20 30 40 50."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
