@@ -44,10 +44,11 @@ from .world import MINUTES_PER_DAY, Clock, DemoEvent
 BLOCK = 1000
 SOURCE = "demo"
 ALL_ITEMS = SERVICE_ITEMS + PRODUCT_ITEMS
-# Mean salon visits of a customer active over the whole window; ~2.2 lines per visit.
+# Scales salon visits so that a customer has ~10 sale lines on average (~2.2 per visit).
 VISIT_SCALE = 5.6
 PARETO_SHAPE = 1.6
 MAX_VISITS = 120
+MAX_ORDERS = 40
 
 
 def _weighted(weights: Sequence[int]) -> list[int]:
@@ -230,86 +231,68 @@ class Generator:
 
     def _profile(self, rng: random.Random, index: int) -> Profile:
         r = rng.random
-        gender_draw = r()
-        gender = "female" if gender_draw < 0.55 else "male" if gender_draw < 0.93 else "unknown"
-        names = (
-            FEMALE_NAMES
-            if (gender == "female" or gender == "unknown" and r() < 0.5)
-            else MALE_NAMES
-        )
-        first = names[int(r() * len(names))]
-        last = LAST_NAMES[LAST_NAME_TABLE[int(r() * len(LAST_NAME_TABLE))]][0]
+        gender, first, last = self._name(rng)
         birth_date, birth_monthday = self._birth(rng, index)
+        email, mobile, address, postcode, city, lat, lon = self._contact(rng, first, last, index)
+        created_day, created_minute, visits, orders = self._activity(rng)
+        member = r() < (0.3 if orders else 0.08)
+        email_consent = bool(email) and r() < 0.62
+        sms_consent = bool(mobile) and r() < 0.45
+        row = (
+            self.ids.organisation, self.external_id(index), first, last, email, mobile, gender,
+            birth_date, birth_monthday, address, postcode, int(postcode), city, "DK", lat, lon,
+            "da" if r() < 0.93 else "en", self.clock.stamp(created_day, created_minute),
+            self.now_stamp, member, email_consent, sms_consent,
+        )  # fmt: skip
+        age = None if birth_date is None else self.birth_years[1] + 16 - int(birth_date[:4])
+        return Profile(
+            index, row, created_day * MINUTES_PER_DAY + created_minute, visits, orders,
+            email_consent, sms_consent, self._groups(rng, visits, orders, age),
+            self._tags(rng, visits), [p for p in range(len(PERMISSIONS)) if r() < 0.25],
+            self._individuals(rng),
+        )  # fmt: skip
+
+    @staticmethod
+    def _name(rng: random.Random) -> tuple[str, str, str]:
+        r = rng.random
+        draw = r()
+        gender = "female" if draw < 0.55 else "male" if draw < 0.93 else "unknown"
+        female = gender == "female" or (gender == "unknown" and r() < 0.5)
+        names = FEMALE_NAMES if female else MALE_NAMES
+        last = LAST_NAMES[LAST_NAME_TABLE[int(r() * len(LAST_NAME_TABLE))]][0]
+        return gender, names[int(r() * len(names))], last
+
+    def _contact(self, rng: random.Random, first: str, last: str, index: int) -> tuple:
+        """E-mail, mobile (E.164), street address, postcode, city and a position near it."""
+        r = rng.random
         postcode, city, latitude, longitude, _ = POSTCODES[
             POSTCODE_TABLE[int(r() * len(POSTCODE_TABLE))]
         ]
         street = STREETS[int(r() * len(STREETS))]
         address = f"{street} {1 + int(r() * 120)}{FLOORS[int(r() * len(FLOORS))]}"
         email = self._email(rng, first, last, index) if r() < 0.86 else ""
-        mobile = (
-            f"+45{MOBILE_PREFIXES[int(r() * len(MOBILE_PREFIXES))]}{int(r() * 1e6):06d}"
-            if r() < 0.9
-            else ""
-        )
-        clock = self.clock
+        prefix = MOBILE_PREFIXES[int(r() * len(MOBILE_PREFIXES))]
+        mobile = f"+45{prefix}{int(r() * 1e6):06d}" if r() < 0.9 else ""
+        lat = round(latitude + (r() - 0.5) * 0.02, 5)
+        lon = round(longitude + (r() - 0.5) * 0.03, 5)
+        return email, mobile, address, postcode, city, lat, lon
+
+    def _activity(self, rng: random.Random) -> tuple[int, int, int, int]:
+        """Creation day and minute, salon visits and ticket orders: a heavy-tailed draw."""
+        r, clock = rng.random, self.clock
+        window = clock.today - clock.window_start
         if r() < 0.45:
-            created_day = int(r() * clock.window_start)
+            created_day = int(r() * clock.window_start)  # a customer from before the window
         else:
-            created_day = clock.window_start + int(r() * (clock.today - clock.window_start))
-        created = created_day * MINUTES_PER_DAY + 9 * 60 + int(r() * 600)
+            created_day = clock.window_start + int(r() * window)
+        created_minute = 9 * 60 + int(r() * 600)
         activity = (1.0 - r()) ** (-1.0 / PARETO_SHAPE) - 1.0
         if created_day >= clock.today - 1:
             activity = 0.0  # too new to have bought anything yet
-        active_share = (clock.today - max(created_day, clock.window_start)) / (
-            clock.today - clock.window_start
-        )
-        visits = (
-            min(MAX_VISITS, int(activity * VISIT_SCALE * active_share + r())) if r() < 0.8 else 0
-        )
-        orders = min(40, int(activity * 1.5 + r())) if r() < 0.35 else 0
-        member = r() < (0.3 if orders else 0.08)
-        email_consent = bool(email) and r() < 0.62
-        sms_consent = bool(mobile) and r() < 0.45
-        lat = round(latitude + (r() - 0.5) * 0.02, 5)
-        lon = round(longitude + (r() - 0.5) * 0.03, 5)
-        row = (
-            self.ids.organisation,
-            self.external_id(index),
-            first,
-            last,
-            email,
-            mobile,
-            gender,
-            birth_date,
-            birth_monthday,
-            address,
-            postcode,
-            int(postcode),
-            city,
-            "DK",
-            lat,
-            lon,
-            "da" if r() < 0.93 else "en",
-            clock.stamp(created_day, created % MINUTES_PER_DAY),
-            self.now_stamp,
-            member,
-            email_consent,
-            sms_consent,
-        )
-        age = None if birth_date is None else clock.dates[clock.today].year - int(birth_date[:4])
-        return Profile(
-            index,
-            row,
-            created,
-            visits,
-            orders,
-            email_consent,
-            sms_consent,
-            self._groups(rng, visits, orders, age),
-            self._tags(rng, visits),
-            [p for p in range(len(PERMISSIONS)) if r() < 0.25],
-            self._individuals(rng),
-        )
+        active_share = (clock.today - max(created_day, clock.window_start)) / window
+        visits = int(activity * VISIT_SCALE * active_share + r()) if r() < 0.8 else 0
+        orders = int(activity * 1.5 + r()) if r() < 0.35 else 0
+        return created_day, created_minute, min(MAX_VISITS, visits), min(MAX_ORDERS, orders)
 
     def _birth(self, rng: random.Random, index: int) -> tuple[str | None, int | None]:
         if index % 397 == 13:  # a leap-day birthday every few hundred customers
