@@ -121,6 +121,7 @@ def test_customer_page_points_gift_cards_and_unsubscribe(world):
     url = reverse("web:portal", args=[customer_page_token(world.anna.pk)])
     page = Client().get(url).content.decode()
     assert "80" in page and "Velkommen" in page and "mister du dine point" in page
+    assert "Dine point" in page and "Vælg efter point" in page
     Client().post(reverse("web:portal_buy", args=[customer_page_token(world.anna.pk), product.pk]))
     card = GiftCard.objects.get(customer=world.anna)
     assert card.code in Client().get(url).content.decode()

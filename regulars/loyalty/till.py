@@ -20,7 +20,7 @@ from regulars.orgs.models import Organisation
 from . import giftcards
 from .errors import LoyaltyError
 from .ledger import append_entry, lock_balances
-from .models import EntryKind
+from .models import EntryKind, ItemRule, Program
 from .queries import (
     active_programs,
     balances_of,
@@ -94,6 +94,26 @@ class Quote:
         return sum(line.amount_cents for line in self.lines)
 
 
+@dataclass
+class Catalogue:
+    """What pricing a basket reads: its items, the active programs and their item rules."""
+
+    items: dict[str, Item]
+    programs: list[Program]
+    rules: dict[tuple[int, str], ItemRule]
+
+
+def load_catalogue(
+    organisation: Organisation, customer: Customer | None, lines: list[LineInput]
+) -> Catalogue:
+    programs = active_programs(organisation) if customer is not None else []
+    return Catalogue(
+        items=_items(organisation, lines),
+        programs=programs,
+        rules=item_rules(programs, {line.item_number for line in lines}),
+    )
+
+
 def quote_basket(
     *,
     organisation: Organisation,
@@ -102,20 +122,20 @@ def quote_basket(
     channel: str = SaleChannel.POS,
     at: datetime.datetime | None = None,
     balances: dict[int, int] | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Quote:
     """Price a basket in points. Raises LoyaltyError for anything the till may not do."""
     if channel not in SaleChannel.values:
         raise LoyaltyError("bad_channel", f"unknown channel {channel!r}")
     day = local_date(organisation, at or timezone.now())
-    items = _items(organisation, lines)
-    programs = active_programs(organisation) if customer is not None else []
-    rules = item_rules(programs, {line.item_number for line in lines})
+    catalogue = catalogue or load_catalogue(organisation, customer, lines)
+    programs, rules = catalogue.programs, catalogue.rules
     if balances is None:
         balances = balances_of(customer, programs) if customer is not None else {}
     spent: dict[int, int] = defaultdict(int)
     quoted = []
     for number, line in enumerate(lines, start=1):
-        quoted.append(_price_line(number, line, items[line.item_number]))
+        quoted.append(_price_line(number, line, catalogue.items[line.item_number]))
         if line.points_program_id is not None:
             _redeem_line(quoted[-1], customer, programs, rules, day, balances, spent)
     for priced in quoted:
@@ -258,11 +278,10 @@ def complete_sale(
     if not lines:
         raise LoyaltyError("empty_sale", "a sale needs at least one line")
     at = at or timezone.now()
-    first = quote_basket(
-        organisation=organisation, customer=customer, lines=lines, channel=channel, at=at
-    )
-    touched = [p for p in active_programs(organisation) if _touches(first, p.pk)]
-    locked = lock_balances(touched, customer)
+    catalogue = load_catalogue(organisation, customer, lines)
+    # Lock every balance the basket could touch before pricing it against them.
+    ruled = {program_id for program_id, _number in catalogue.rules}
+    locked = lock_balances([p for p in catalogue.programs if p.pk in ruled], customer)
     quote = quote_basket(
         organisation=organisation,
         customer=customer,
@@ -270,6 +289,7 @@ def complete_sale(
         channel=channel,
         at=at,
         balances={pk: b.points for pk, b in locked.items()},
+        catalogue=catalogue,
     )
     sale = _write_sale(organisation, customer, channel, receipt_id, quote, at)
     _write_points(quote, sale, locked, at)
@@ -287,13 +307,10 @@ def complete_sale(
     return Receipt(sale=sale, quote=quote, gift_card_cents=paid)
 
 
-def _touches(quote: Quote, program_id: int) -> bool:
-    return any(p.program_id == program_id and (p.earned or p.used) for p in quote.programs)
-
-
 def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -> Sale:
-    receipt_id = receipt_id or f"T{at:%Y%m%d}-{secrets.token_hex(5).upper()}"
-    if Sale.objects.filter(organisation=organisation, receipt_id=receipt_id).exists():
+    if not receipt_id:
+        receipt_id = f"T{at:%Y%m%d}-{secrets.token_hex(6).upper()}"
+    elif Sale.objects.filter(organisation=organisation, receipt_id=receipt_id).exists():
         raise LoyaltyError("duplicate_receipt", f"receipt {receipt_id!r} already exists")
     sale = Sale.objects.create(
         organisation=organisation,
