@@ -288,3 +288,11 @@ def test_an_interrupted_bulk_load_is_repaired_by_the_next_run(org):
 
     assert _index_names() == before
     assert not SuspendedIndex.objects.exists()
+
+
+def test_cli_export_into_a_file_path_is_a_clear_error(db, tmp_path):
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    with pytest.raises(CommandError, match="cannot write to") as error:
+        call_command("demo-data", "--export-dir", str(blocker), "--customers", "5")
+    assert error.value.returncode == 2

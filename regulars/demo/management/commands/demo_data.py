@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from regulars.demo.actions import DemoDataExists, DemoSummary, generate_demo_data
 from regulars.demo.export import export_demo_data
+from regulars.demo.sql import ConcurrentWrite
 from regulars.orgs.models import Organisation
 
 
@@ -37,15 +38,20 @@ class Command(BaseCommand):
             raise CommandError("--customers, --months and --batch must be positive", returncode=2)
         progress = None if quiet else self._progress
         if export_dir:
-            summary = export_demo_data(
-                directory=export_dir,
-                customers=customers,
-                seed=seed,
-                months=months,
-                today=today,
-                batch_customers=batch,
-                progress=progress,
-            )
+            try:
+                summary = export_demo_data(
+                    directory=export_dir,
+                    customers=customers,
+                    seed=seed,
+                    months=months,
+                    today=today,
+                    batch_customers=batch,
+                    progress=progress,
+                )
+            except OSError as exc:
+                raise CommandError(
+                    f"cannot write to {export_dir}: {exc.strerror}", returncode=2
+                ) from exc
         else:
             summary = self._generate(org, customers, seed, months, today, batch, progress)
         self.stdout.write(self._totals(summary))
@@ -64,7 +70,7 @@ class Command(BaseCommand):
                 batch_customers=batch,
                 progress=progress,
             )
-        except DemoDataExists as exc:
+        except (DemoDataExists, ConcurrentWrite) as exc:
             raise CommandError(str(exc), returncode=2) from exc
 
     def _progress(self, customers: int, summary: DemoSummary) -> None:
