@@ -12,15 +12,19 @@ from regulars.customers.models import Customer
 from regulars.customers.queries import search_customers
 from regulars.imports.cells import parse_phone
 
-from .rows import CustomerRowIn, ReportOut, RowsRejected, import_api_rows, rejected, report_out
+from .rows import (
+    CustomerRowIn,
+    ProblemDetail,
+    ReportOut,
+    RowsRejected,
+    import_api_rows,
+    rejected,
+    report_out,
+)
 
 router = Router(tags=["customers"])
 
 MAX_ID = 2**63 - 1
-
-
-class Error(Schema):
-    detail: str
 
 
 class CustomerOut(Schema):
@@ -85,7 +89,7 @@ class CustomerBatchIn(Schema):
     dry_run: bool = False
 
 
-@router.get("/", response={200: CustomerPage, 401: Error}, summary="Search customers")
+@router.get("/", response={200: CustomerPage, 401: ProblemDetail}, summary="Search customers")
 def list_customers(request: HttpRequest, params: Query[SearchParams]):
     customers = search_customers(
         request.organisation,  # type: ignore[attr-defined]
@@ -101,9 +105,26 @@ def list_customers(request: HttpRequest, params: Query[SearchParams]):
     }
 
 
+@router.post(
+    "/batch",
+    response={200: ReportOut, 401: ProblemDetail, 422: RowsRejected},
+    summary="Create or update many customers, all or nothing",
+)
+def upsert_customers(request: HttpRequest, batch: CustomerBatchIn):
+    report = import_api_rows(
+        organisation=request.organisation,  # type: ignore[attr-defined]
+        kind="customers",
+        rows=list(batch.rows),
+        dry_run=batch.dry_run,
+    )
+    if not report.ok:
+        return Status(422, rejected(report))
+    return report_out(report)
+
+
 @router.get(
-    "/{int:customer_id}",
-    response={200: CustomerOut, 401: Error, 404: Error},
+    "/{customer_id}",
+    response={200: CustomerOut, 401: ProblemDetail, 404: ProblemDetail},
     summary="Get one customer",
 )
 def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)):
@@ -115,7 +136,7 @@ def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX
 
 @router.post(
     "/",
-    response={200: CustomerOut, 201: CustomerOut, 401: Error, 422: RowsRejected},
+    response={200: CustomerOut, 201: CustomerOut, 401: ProblemDetail, 422: RowsRejected},
     summary="Create or update one customer",
     description="By external_id, else e-mail, else mobile (or `id`). 201 when created.",
 )
@@ -124,6 +145,13 @@ def upsert_customer(request: HttpRequest, row: CustomerRowIn):
     report = import_api_rows(organisation=organisation, kind="customers", rows=[row], dry_run=False)
     if not report.ok:
         return Status(422, rejected(report))
+    if report.rows == 0:
+        empty = {
+            "line": 2,
+            "column": "external_id",
+            "reason": "an external_id, email or mobile is needed",
+        }
+        return Status(422, {"detail": "empty row", "errors": [{"row": 0, **empty}]})
     customer = _find(organisation, row)
     return Status(201 if report.created else 200, customer)
 
@@ -139,20 +167,3 @@ def _find(organisation, row: CustomerRowIn) -> Customer:
         return customers.filter(email=row.email.strip().lower()).earliest("pk")
     mobile = parse_phone((row.mobile or "").strip(), organisation.country)
     return customers.filter(mobile=mobile).earliest("pk")
-
-
-@router.post(
-    "/batch",
-    response={200: ReportOut, 401: Error, 422: RowsRejected},
-    summary="Create or update many customers, all or nothing",
-)
-def upsert_customers(request: HttpRequest, batch: CustomerBatchIn):
-    report = import_api_rows(
-        organisation=request.organisation,  # type: ignore[attr-defined]
-        kind="customers",
-        rows=list(batch.rows),
-        dry_run=batch.dry_run,
-    )
-    if not report.ok:
-        return Status(422, rejected(report))
-    return report_out(report)

@@ -13,6 +13,7 @@ from regulars.imports.actions import KINDS, TableError, import_file
 from .rows import (
     BookingRowIn,
     IndividualRowIn,
+    ProblemDetail,
     ReportOut,
     RowsRejected,
     SaleRowIn,
@@ -28,14 +29,10 @@ MAX_BATCH = 10_000
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
-class Error(Schema):
-    detail: str
-
-
 ImportKind = Literal["customers", "sales", "bookings", "tickets", "individuals"]
 assert set(get_args(ImportKind)) == set(KINDS)
 
-RESPONSES = {200: ReportOut, 401: Error, 422: RowsRejected}
+RESPONSES = {200: ReportOut, 401: ProblemDetail, 422: RowsRejected}
 
 
 def _run(request: HttpRequest, kind: str, rows: list, dry_run: bool):
@@ -113,7 +110,7 @@ def upsert_individuals(request: HttpRequest, batch: IndividualBatchIn):
 
 @router.post(
     "/files/{kind}",
-    response={200: ReportOut, 400: Error, 401: Error, 422: RowsRejected},
+    response={200: ReportOut, 400: ProblemDetail, 401: ProblemDetail, 422: RowsRejected},
     summary="Import a CSV or .xlsx file",
     description="Kinds: " + ", ".join(KINDS) + ". 400 when the file is not a readable table.",
 )

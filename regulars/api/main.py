@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 
 from . import customers, imports, loyalty, messaging, segments
 from .auth import OrganisationToken
@@ -12,7 +12,11 @@ from .auth import OrganisationToken
 MALFORMED_BODY = "Cannot parse request body"
 ERROR_SCHEMA = {
     "type": "object",
-    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "fields": {"type": "array"},
+    },
     "required": ["detail"],
 }
 
@@ -49,13 +53,31 @@ api = RegularsAPI(
 )
 
 
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """422 whose `detail` names every bad field (`body.row.member: …`), like any other
+    error's detail; `fields` has them one by one."""
+    fields = [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
+        for error in exc.errors
+    ]
+    return _invalid(request, fields)
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """Malformed JSON is invalid input like a wrong type: 422 naming the body."""
     if exc.status_code == 400 and str(exc).startswith(MALFORMED_BODY):
-        detail = [{"loc": ["body"], "msg": "malformed JSON", "type": "json_invalid"}]
-        return api.create_response(request, {"detail": detail}, status=422)
+        return _invalid(
+            request, [{"loc": ["body"], "msg": "malformed JSON", "type": "json_invalid"}]
+        )
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _invalid(request: HttpRequest, fields: list[dict[str, Any]]) -> HttpResponse:
+    detail = "; ".join(f"{'.'.join(map(str, f['loc']))}: {f['msg']}" for f in fields)
+    body = {"detail": detail, "code": "invalid_input", "fields": fields}
+    return api.create_response(request, body, status=422)
 
 
 api.add_router("/customers", customers.router)

@@ -93,6 +93,12 @@ ROW_SCHEMAS: dict[str, type[Schema]] = {
 }
 
 
+class ProblemDetail(Schema):
+    """A 4xx answer: what was wrong, in words."""
+
+    detail: str
+
+
 class RowErrorOut(Schema):
     row: int = Field(description="index of the row in the request (0-based); -1: all rows")
     line: int = Field(description="line in a file (header = 1), or row + 2")
@@ -111,11 +117,19 @@ class ReportOut(Schema):
     errors: list[RowErrorOut]
 
 
-class RowsRejected(Schema):
-    """422: bad rows (`errors`), or input of the wrong shape (`detail` lists the fields)."""
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
 
-    detail: str | list[dict[str, Any]]
+
+class RowsRejected(Schema):
+    """422: bad rows (`errors`), or input of the wrong shape (`fields`); `detail` says
+    which in words."""
+
+    detail: str
     errors: list[RowErrorOut] = []
+    fields: list[FieldErrorOut] = []
 
 
 def report_out(report: ImportReport) -> dict[str, Any]:

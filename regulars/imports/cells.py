@@ -98,10 +98,12 @@ def parse_cents(text: str) -> int:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
         raise CellError(f"not an amount: {text!r}") from exc
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise CellError(f"not an amount with at most two decimals: {text!r}")
+    if not amount.is_finite():
+        raise CellError(f"not an amount: {text!r}")
     if abs(amount) >= Decimal(10) ** 15:
         raise CellError(f"amount too large: {text!r}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(f"not an amount with at most two decimals: {text!r}")
     return int(amount * 100)
 
 

@@ -73,8 +73,8 @@ class Row:
             if required:
                 self.error(column, "required")
             return None
-        if "\x00" in text:  # no database stores it in text
-            self.error(column, "contains a NUL character")
+        if "\x00" in text or not text.isprintable() and not _encodes(text):
+            self.error(column, "not valid text (NUL or unpaired surrogate characters)")
             return None
         try:
             return parse(text, *args)
@@ -85,3 +85,12 @@ class Row:
     def error(self, column: str, reason: str) -> None:
         self.ok = False
         self.report.add_error(self.line, column, reason)
+
+
+def _encodes(text: str) -> bool:
+    """Databases store UTF-8: lone surrogates (possible in JSON input) are not text."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
