@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import phonenumbers
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
@@ -64,8 +65,8 @@ class CustomerPage:
 def search_customers(organisation: Organisation, filters: CustomerFilters) -> QuerySet[Customer]:
     """The organisation's (not erased) customers matching the search and filters."""
     customers = Customer.objects.filter(organisation=organisation, erased_at__isnull=True)
-    for term in _terms(filters.q):
-        customers = customers.filter(_term_query(term))
+    if filters.q:
+        customers = _search(customers, filters.q, organisation.country)
     if filters.group:
         customers = customers.filter(groups=filters.group)
     if filters.tag:
@@ -79,6 +80,30 @@ def search_customers(organisation: Organisation, filters: CustomerFilters) -> Qu
     if filters.member in ("yes", "no"):
         customers = customers.filter(member=filters.member == "yes")
     return customers
+
+
+def _search(customers: QuerySet[Customer], query: str, country: str) -> QuerySet[Customer]:
+    """A whole e-mail address, mobile number or external id is looked up through its
+    index first; only when nothing has it exactly do the words search inside names,
+    addresses and numbers (a scan of the organisation's customers)."""
+    exact = customers.filter(_exact_query(query.strip(), country))
+    if exact.exists():
+        return exact
+    for term in _terms(query):
+        customers = customers.filter(_term_query(term))
+    return customers
+
+
+def _exact_query(query: str, country: str) -> Q:
+    if "@" in query:
+        return Q(email__in={query, query.lower()})
+    if PHONE_LIKE.fullmatch(query):
+        try:
+            number = phonenumbers.parse(query, country or "DK")
+        except phonenumbers.NumberParseException:
+            return Q(pk__in=[])
+        return Q(mobile=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return Q(external_id=query)
 
 
 def _terms(query: str) -> list[str]:
@@ -110,7 +135,6 @@ def customer_page(
 ) -> CustomerPage:
     sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     matching = search_customers(organisation, filters)
-    total = matching.values("pk")[: COUNT_LIMIT + 1].count()
     after_key, before_key = decode_cursor(after, sort), decode_cursor(before, sort)
     if before_key is not None:
         rows = list(
@@ -129,6 +153,10 @@ def customer_page(
         has_more_after = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_before = after_key is not None
+    if before_key is None and after_key is None and not has_more_after:
+        total = len(rows)  # everything fits on the first page: no second scan to count
+    else:
+        total = matching.values("pk")[: COUNT_LIMIT + 1].count()
     _prefetch_badges(rows)
     return CustomerPage(
         customers=rows,
