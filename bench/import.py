@@ -131,9 +131,11 @@ def measure(label: str, setup: list[list[str]], args, repeat: int, argv: list[st
         "runs": repeat,
         "seconds": round(statistics.median(s["seconds"] for s in samples), 2),
         "peak_rss_mib": round(max(s["peak_rss_mib"] for s in samples), 1),
+        "cpu_seconds": round(statistics.median(s["cpu_seconds"] for s in samples), 1),
+        "load_average_at_end": round(samples[-1]["load_average"], 1),
         "rows": samples[-1].get("rows"),
     }
-    print(f"  {label}: {run['seconds']} s, {run['peak_rss_mib']} MiB", flush=True)
+    print(f"  {label}: {run['seconds']} s, {run['cpu_seconds']} s CPU, {run['peak_rss_mib']} MiB")
     return run
 
 
@@ -145,7 +147,13 @@ def run_child(argv: list[str], env: dict) -> dict:
     seconds = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{output}")
-    result = {"seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024}
+    result = {
+        "seconds": seconds,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        # CPU of the child and its own children: comparable on a busy shared machine.
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "load_average": os.getloadavg()[0],
+    }
     last = output.strip().splitlines()[-1] if output.strip() else ""
     # The child times its own work, without interpreter and Django start-up: JSON from
     # the import children, "customer 5,000, sale_line 46,979, … in 6.2 s" from demo-data.
@@ -202,12 +210,15 @@ def add_ratios(results: dict) -> None:
 
 def report(results: dict) -> None:
     print(f"\n{results['engine']}, {results['customers']:,} customers")
-    print(f"{'measurement':<42} {'rows':>24} {'seconds':>9} {'peak MiB':>9} {'ratio':>7}")
+    header = f"{'measurement':<42} {'rows':>24} {'seconds':>9} {'CPU s':>7} {'peak MiB':>9}"
+    print(f"{header} {'ratio':>6} {'load':>5}")
     for run in results["runs"]:
         rows = rows_text(run.get("rows"))
         ratio = run.get("ratio_to_reference", "")
-        seconds, peak = run["seconds"], run["peak_rss_mib"]
-        print(f"{run['label']:<42} {rows:>24} {seconds:>9} {peak:>9} {ratio!s:>7}")
+        seconds, cpu, peak = run["seconds"], run.get("cpu_seconds", ""), run["peak_rss_mib"]
+        load = run.get("load_average_at_end", "")
+        figures = f"{seconds:>9} {cpu!s:>7} {peak:>9} {ratio!s:>6} {load!s:>5}"
+        print(f"{run['label']:<42} {rows:>24} {figures}")
 
 
 def rows_text(rows: int | dict | None) -> str:
