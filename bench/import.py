@@ -95,6 +95,7 @@ def parse_args() -> argparse.Namespace:
         "individuals",
     )
     parser.add_argument("--workdir", default="/tmp/regulars-bench")
+    parser.add_argument("--pg-database", default=PG_BENCH_DB, help="throwaway, dropped first")
     parser.add_argument("--child", choices=("import", "reference"), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
@@ -184,9 +185,9 @@ def fresh_database(args: argparse.Namespace) -> dict:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
+        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{args.pg_database}"
     subprocess.run(
         [PYTHON, "-m", "regulars.cli", "migrate", "--skip-checks", "-v0"],
         cwd=ROOT,
