@@ -15,6 +15,7 @@ from regulars.loyalty.actions import (
     forfeit_points_for_unsubscribe,
     set_item_rule,
     set_program_use,
+    update_notification_templates,
     update_program,
 )
 from regulars.loyalty.errors import LoyaltyError, NotFound
@@ -22,6 +23,7 @@ from regulars.loyalty.giftcards import buy_gift_card
 from regulars.loyalty.models import Balance, EntryKind, GiftCard, LedgerEntry
 from regulars.loyalty.queries import dealer_totals
 from regulars.loyalty.till import LineInput, complete_sale
+from regulars.messaging.models import Message
 from regulars.orgs.actions import create_organisation
 
 
@@ -98,15 +100,31 @@ def test_gift_card_of_one_organisation_is_unknown_to_another(world, other_org):
     assert refused.value.code == "unknown_gift_card"
 
 
-def test_adjustment_notifies_with_template_and_needs_description(world):
+def test_adjustment_notifies_with_template_and_needs_description(
+    world, django_capture_on_commit_callbacks
+):
     with pytest.raises(LoyaltyError):
         adjust_points(program=world.program, customer=world.anna, amount=5, description="")
     with pytest.raises(LoyaltyError):
         adjust_points(program=world.program, customer=world.anna, amount=-5, description="Oops")
-    entry = adjust_points(
-        program=world.program, customer=world.anna, amount=40, description="Birthday"
+    update_notification_templates(
+        organisation=world.org,
+        manual_subject="{{ points }} point til dig",
+        manual_body="Hej {{ customer.first_name }}: {{ description }}. Saldo {{ balance }}.",
     )
+    world.ben.email_consent = False
+    world.ben.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = adjust_points(
+            program=world.program, customer=world.anna, amount=40, description="Birthday"
+        )
+        adjust_points(program=world.program, customer=world.ben, amount=5, description="Hi")
     assert (entry.kind, entry.balance_after) == (EntryKind.ADJUST, 40)
+    sent = Message.objects.get(key=f"loyalty:entry:{entry.pk}")
+    assert (sent.subject, sent.body_text) == ("40 point til dig", "Hej Anna: Birthday. Saldo 40.")
+    assert sent.customer == world.anna
+    ben = Message.objects.filter(customer=world.ben).exclude(status="skipped").count()
+    assert ben == 0
 
 
 def test_unsubscribe_forfeits_only_where_the_program_says_so(world):

@@ -100,6 +100,8 @@ def test_programs_reports_and_exports(world, alice, bob):
     assert client.get(reverse("web:loyalty_redeemed", args=[world.program.pk])).status_code == 200
     history = client.get(reverse("web:loyalty_customer", args=[world.anna.pk]))
     assert b"Sorry for the wait" in history.content
+    profile = client.get(reverse("web:customer", args=[world.anna.pk])).content.decode()
+    assert "Sorry for the wait" in profile and "Full history" in profile
     other = login(bob)
     assert other.get(reverse("web:loyalty_program", args=[world.program.pk])).status_code == 404
     assert b"Sorry" not in other.get(reverse("web:loyalty_entries"), {"format": "csv"}).content
