@@ -173,3 +173,22 @@ def test_text_only_message_gets_an_html_part_too(org, sink):
     assert (
         mail.get_body(("plain",)).get_content().startswith("You have 10 points.\r\n\r\nSee you <3")
     )
+
+
+def test_gdpr_export_and_forget(org, other_org):
+    from regulars.messaging.actions import forget_customer
+    from regulars.messaging.queries import messages_for_customer
+
+    person = make_customer(org, 1)
+    stranger = make_customer(other_org, 1)
+    queue(org, person)
+    queue(other_org, stranger)
+    exported = messages_for_customer(person)
+    assert [(m["key"], m["to_address"], m["status"]) for m in exported] == [
+        ("test:1", "kunde1@example.com", "queued")
+    ]
+    assert forget_customer(customer=person) == 1
+    kept = Message.objects.get(customer=person)
+    assert (kept.key, kept.to_address, kept.subject, kept.body_html) == ("test:1", "", "", "")
+    assert (kept.status, kept.skip_reason) == ("skipped", "customer erased")
+    assert Message.objects.get(customer=stranger).to_address == "kunde1@example.com"

@@ -281,3 +281,15 @@ def queue_staff_email(
         },
     )
     return message
+
+
+@transaction.atomic
+def forget_customer(*, customer: Customer) -> int:
+    """Erasure (DATA-7): blank the address and content of the customer's messages, keeping
+    the rows (keys, statuses, times) so statistics and idempotency stay intact. Messages
+    still queued are skipped: nothing more goes to an erased customer."""
+    messages = Message.objects.filter(customer=customer)
+    messages.filter(status=Status.QUEUED).update(status=Status.SKIPPED, skip_reason=ERASED)
+    return messages.update(
+        to_address="", subject="", body_html="", body_text="", address_block="", last_error=""
+    )

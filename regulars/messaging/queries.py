@@ -69,3 +69,26 @@ def campaigns_for(organisation):
     return Campaign.objects.filter(organisation=organisation).annotate(
         recipient_count=Count("recipients")
     )
+
+
+def messages_for_customer(customer) -> list[dict]:
+    """Everything the ledger holds about one customer, for a GDPR export (DATA-7)."""
+    return list(
+        Message.objects.filter(customer=customer)
+        .order_by("created_at", "id")
+        .values(
+            "key",
+            "channel",
+            "to_address",
+            "subject",
+            "body_text",
+            "status",
+            "skip_reason",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "opened_at",
+            "clicked_at",
+            "bounced_at",
+        )
+    )
