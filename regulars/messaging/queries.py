@@ -73,7 +73,9 @@ def campaigns_for(organisation):
 
 def messages_for_customer(customer) -> list[dict]:
     """Everything the ledger holds about one customer, for a GDPR export (DATA-7)."""
-    return list(
+    return [
+        dict(row)
+        for row in
         Message.objects.filter(customer=customer)
         .order_by("created_at", "id")
         .values(
