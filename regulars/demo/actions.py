@@ -18,7 +18,7 @@ from regulars.orgs.models import Organisation, Role
 
 from . import sql
 from .catalogue import CUSTOMER_GROUPS, ITEM_GROUPS, PERMISSIONS, PRODUCTIONS, TAGS, VENUES
-from .generator import ALL_ITEMS, BLOCK, SERVICE_ITEMS, Batch, CatalogueIds, customer_external_id
+from .generator import ALL_ITEMS, SERVICE_ITEMS, Batch, CatalogueIds, customer_external_id
 from .models import SuspendedIndex
 from .producer import Plan, batches_from_child, make_batches
 from .sql import MODELS, DatabaseSink
@@ -136,10 +136,6 @@ def restore_indexes() -> int:
             suspended.delete()
         rebuilt += 1
     return rebuilt
-
-
-def _blocks(customers: int) -> int:
-    return -(-customers // BLOCK)
 
 
 @transaction.atomic

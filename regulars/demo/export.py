@@ -12,10 +12,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from .actions import DemoSummary, Progress, _blocks
+from .actions import DemoSummary, Progress
 from .catalogue import CUSTOMER_GROUPS, ITEM_GROUPS, PERMISSIONS, PRODUCTIONS, TAGS, VENUES
-from .generator import ALL_ITEMS, BLOCK, SERVICE_ITEMS, Batch, CatalogueIds, Generator
-from .world import ISO_TIME, Clock, DemoEvent, plan_events
+from .generator import ALL_ITEMS, SERVICE_ITEMS, Batch, CatalogueIds
+from .producer import Plan, counting_reserve, make_batches
+from .world import ISO_TIME, DemoEvent
 
 HEADERS = {
     "customers": (
@@ -58,38 +59,29 @@ def export_demo_data(
     """Write customers/sales/bookings/tickets/individuals.csv for the given seed and size."""
     started = time.monotonic()
     tz = zoneinfo.ZoneInfo(timezone_name)
-    clock = Clock(
-        today=today or datetime.datetime.now(tz).date(), months=months, tz=tz, time_format=ISO_TIME
+    plan = Plan(
+        seed=seed,
+        customers=customers,
+        batch_customers=batch_customers,
+        today=today or datetime.datetime.now(tz).date(),
+        months=months,
+        timezone_name=timezone_name,
+        time_format=ISO_TIME,
+        ids=_index_ids(),
+        first_ids={"customer": 1, "sale": 1, "ticket_order": 1},
     )
-    events = plan_events(clock=clock, seed=seed)
-    generator = Generator(seed=seed, clock=clock, events=events, ids=_index_ids(len(events)))
-    counters: dict[str, int] = {}
-
-    def reserve(table: str, count: int) -> range:
-        start = counters.get(table, 1)
-        counters[table] = start + count
-        return range(start, start + count)
-
+    events = plan.generator().events
     directory.mkdir(parents=True, exist_ok=True)
     summary = DemoSummary()
-    blocks_per_batch = max(1, batch_customers // BLOCK)
     with ExitStack() as files:
         writers = {kind: _writer(files, directory / f"{kind}.csv", kind) for kind in HEADERS}
-        for first_block in range(0, _blocks(customers), blocks_per_batch):
-            batch = Batch()
-            for number in range(
-                first_block, min(first_block + blocks_per_batch, _blocks(customers))
-            ):
-                generator.block(number, min(BLOCK, customers - number * BLOCK), reserve, batch)
-            for kind, rows in _import_rows(batch, clock, events).items():
+        for batch in make_batches(plan, counting_reserve(plan.first_ids)):
+            for kind, rows in _import_rows(batch, events).items():
                 writers[kind].writerows(rows)
                 summary.rows[kind] += len(rows)
-            summary.rows["customer"] = summary.rows["customers"]
-            summary.rows["sale_line"] = summary.rows["sales"]
             summary.seconds = time.monotonic() - started
             if progress:
                 progress(customers, summary)
-    del summary.rows["customer"], summary.rows["sale_line"]
     return summary
 
 
@@ -100,22 +92,22 @@ def _writer(files: ExitStack, path: Path, kind: str) -> Any:
     return writer
 
 
-def _index_ids(event_count: int) -> CatalogueIds:
-    """Catalogue 'ids' that are the catalogue indices themselves."""
+def _index_ids() -> CatalogueIds:
+    """Catalogue 'ids' that are the catalogue indices themselves (events: up to 10,000)."""
     return CatalogueIds(
         organisation=0,
         item_groups=list(range(len(ITEM_GROUPS))),
         items=list(range(len(ALL_ITEMS))),
         services=list(range(len(SERVICE_ITEMS))),
         productions=list(range(len(PRODUCTIONS))),
-        events=list(range(event_count)),
+        events=list(range(10_000)),
         customer_groups=list(range(len(CUSTOMER_GROUPS))),
         tags=list(range(len(TAGS))),
         permissions=list(range(len(PERMISSIONS))),
     )
 
 
-def _import_rows(batch: Batch, clock: Clock, events: list[DemoEvent]) -> dict[str, list[tuple]]:
+def _import_rows(batch: Batch, events: list[DemoEvent]) -> dict[str, list[tuple]]:
     external = {row[0]: row[2] for row in batch.customer}
     receipts = {row[0]: row[2] for row in batch.sale}
     orders = {row[0]: (row[2], row[3], row[4], row[5]) for row in batch.ticket_order}
@@ -132,7 +124,7 @@ def _import_rows(batch: Batch, clock: Clock, events: list[DemoEvent]) -> dict[st
             (booking_id, external[customer], SERVICE_ITEMS[service][1], start, end, status)
             for _, booking_id, customer, service, start, end, status in batch.booking
         ],
-        "tickets": [_ticket_row(row, orders, external, clock, events) for row in batch.ticket],
+        "tickets": [_ticket_row(row, orders, external, events) for row in batch.ticket],
         "individuals": [
             (individual_id, external[customer], kind, attributes)
             for _, customer, individual_id, kind, attributes in batch.individual
@@ -159,7 +151,7 @@ def _customer_rows(batch: Batch) -> list[tuple]:
     ]  # fmt: skip
 
 
-def _ticket_row(row: tuple, orders: dict, external: dict, clock: Clock, events) -> tuple:
+def _ticket_row(row: tuple, orders: dict, external: dict, events: list[DemoEvent]) -> tuple:
     _, order, customer, _, _, event_index, event_start, _, quantity, amount = row
     order_id, _, ordered_at, channel = orders[order]
     event = events[event_index]

@@ -74,10 +74,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
 
     def _progress(self, customers: int, summary: DemoSummary) -> None:
-        done = summary.rows["customer"]
+        rows = summary.rows  # tables when generating, import files when exporting
+        done, lines = rows["customer"] or rows["customers"], rows["sale_line"] or rows["sales"]
         self.stderr.write(
-            f"  {done:>9,}/{customers:,} customers, {summary.rows['sale_line']:,} sale lines, "
-            f"{summary.seconds:.1f} s"
+            f"  {done:>9,}/{customers:,} customers, {lines:,} sale lines, {summary.seconds:.1f} s"
         )
 
     @staticmethod
