@@ -93,6 +93,8 @@ def test_roles_and_tenants(alice, victor, carol, bob, salon):
     viewer = login(victor)
     assert viewer.get(reverse("web:segment", args=[segment.pk])).status_code == 200
     assert count(viewer, WOMEN).status_code == 403
+    read = viewer.get(reverse("web:segment_count"), {"rules": json.dumps(WOMEN)})
+    assert read.json()["total"] == 2
     assert viewer.post(reverse("web:segment_remove", args=[segment.pk])).status_code == 403
     assert login(carol).get(reverse("web:segments")).status_code == 403
     other = login(bob)

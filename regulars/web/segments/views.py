@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from regulars.commerce.models import Event, Item, ItemGroup, Production, Service, Venue
 from regulars.customers.models import CustomerGroup, Permission, Tag
@@ -197,7 +197,11 @@ def view_export(request: HttpRequest, view_id: int) -> HttpResponse:
 
 
 def _rules_from(request: HttpRequest) -> Any:
-    raw = request.POST.get("rules") if request.POST else request.body.decode()
+    """The rule tree of a form post, a JSON body, or a GET's `rules` parameter."""
+    if request.method == "GET":
+        raw = request.GET.get("rules")
+    else:
+        raw = request.POST.get("rules") if request.POST else request.body.decode()
     if raw is None or len(raw.encode()) > MAX_RULES_BYTES:
         raise RuleError("", "the rules are missing or larger than 256 KB")
     try:
@@ -207,9 +211,12 @@ def _rules_from(request: HttpRequest) -> Any:
 
 
 @staff_view(permission="market")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def segment_count(request: HttpRequest) -> JsonResponse:
-    """Live counts for the builder: totals, each criterion, the first 50 customers."""
+    """Live counts for the builder: totals, each criterion, the first 50 customers.
+
+    A read, so GET (?rules=…) serves viewers too; POST carries trees too long for a URL.
+    """
     organisation = request.organisation  # type: ignore[attr-defined]
     try:
         rules = _rules_from(request)

@@ -229,10 +229,14 @@
       error.hidden = true;
       return;
     }
-    const response = await fetch(root.dataset.countUrl, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    });
+    // GET while the tree fits comfortably in a URL (viewers may only read), else POST.
+    const query = root.dataset.countUrl + "?rules=" + encodeURIComponent(body);
+    const response = query.length < 3000
+      ? await fetch(query, { credentials: "same-origin" })
+      : await fetch(root.dataset.countUrl, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      });
     if (mine !== generation) return;  // a newer edit is already on its way
     const data = await response.json();
     if (data.error) {
