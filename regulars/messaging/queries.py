@@ -71,26 +71,24 @@ def campaigns_for(organisation):
     )
 
 
+MESSAGE_EXPORT_FIELDS = (
+    "key",
+    "channel",
+    "to_address",
+    "subject",
+    "body_text",
+    "status",
+    "skip_reason",
+    "created_at",
+    "sent_at",
+    "delivered_at",
+    "opened_at",
+    "clicked_at",
+    "bounced_at",
+)
+
+
 def messages_for_customer(customer) -> list[dict]:
     """Everything the ledger holds about one customer, for a GDPR export (DATA-7)."""
-    return [
-        dict(row)
-        for row in
-        Message.objects.filter(customer=customer)
-        .order_by("created_at", "id")
-        .values(
-            "key",
-            "channel",
-            "to_address",
-            "subject",
-            "body_text",
-            "status",
-            "skip_reason",
-            "created_at",
-            "sent_at",
-            "delivered_at",
-            "opened_at",
-            "clicked_at",
-            "bounced_at",
-        )
-    )
+    rows = Message.objects.filter(customer=customer).order_by("created_at", "id")
+    return [dict(row) for row in rows.values(*MESSAGE_EXPORT_FIELDS)]
