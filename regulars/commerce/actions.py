@@ -6,6 +6,7 @@ item's group / event's start; these actions are the only writers and keep them e
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from regulars.customers.actions import UpsertCounts, get_or_create_named
+from regulars.customers.sql import insert_objects, insert_rows
 from regulars.orgs.models import Organisation
 
 from .models import (
@@ -78,7 +80,7 @@ def save_sales(*, organisation: Organisation, sales: list[SaleData]) -> UpsertCo
         for data in sales
         if data.receipt_id not in stored
     ]
-    Sale.objects.bulk_create(new, batch_size=1000)
+    insert_objects(new)
     replaced = [
         stored[data.receipt_id] for data in sales if data.replace and data.receipt_id in stored
     ]
@@ -93,31 +95,53 @@ def save_sales(*, organisation: Organisation, sales: list[SaleData]) -> UpsertCo
     Sale.objects.bulk_update(replaced, ["customer_id", "sold_at", "channel"], batch_size=500)
     SaleLine.objects.filter(sale__in=replaced).delete()
     stored.update((sale.receipt_id, sale) for sale in new)
+    insert_rows(SaleLine, SALE_LINE_COLUMNS, _sale_line_rows(organisation, sales, stored, items))
+    return UpsertCounts(created=len(new), updated=len(replaced))
+
+
+SALE_LINE_COLUMNS = (
+    "organisation_id",
+    "sale_id",
+    "line_number",
+    "customer_id",
+    "sold_at",
+    "channel",
+    "item_id",
+    "item_group_id",
+    "quantity",
+    "unit_price_cents",
+    "discount_cents",
+    "amount_cents",
+)
+
+
+def _sale_line_rows(
+    organisation: Organisation,
+    sales: list[SaleData],
+    stored: dict[str, Sale],
+    items: dict[str, Item],
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of SALE_LINE_COLUMNS: the lines with their receipt's and item's facts."""
     next_number = _next_line_numbers([stored[d.receipt_id] for d in sales if not d.replace])
-    lines = []
     for data in sales:
         sale = stored[data.receipt_id]
         number = next_number.get(sale.pk, 1)
         for offset, line in enumerate(data.lines):
             item = items[line.item_number]
-            lines.append(
-                SaleLine(
-                    organisation=organisation,
-                    sale=sale,
-                    line_number=number + offset,
-                    customer_id=sale.customer_id,
-                    sold_at=sale.sold_at,
-                    channel=sale.channel,
-                    item=item,
-                    item_group_id=item.group_id,
-                    quantity=line.quantity,
-                    unit_price_cents=line.unit_price_cents,
-                    discount_cents=line.discount_cents,
-                    amount_cents=line.amount_cents,
-                )
+            yield (
+                organisation.pk,
+                sale.pk,
+                number + offset,
+                sale.customer_id,
+                sale.sold_at,
+                sale.channel,
+                item.pk,
+                item.group_id,
+                line.quantity,
+                line.unit_price_cents,
+                line.discount_cents,
+                line.amount_cents,
             )
-    SaleLine.objects.bulk_create(lines, batch_size=2000)
-    return UpsertCounts(created=len(new), updated=len(replaced))
 
 
 def _next_line_numbers(sales: list[Sale]) -> dict[int, int]:

@@ -19,6 +19,7 @@ from .models import (
     Permission,
     Tag,
 )
+from .sql import insert_objects, insert_rows
 
 
 @transaction.atomic
@@ -84,17 +85,13 @@ def record_consents(
     the same proof rows, in a few queries instead of a few per change."""
     at = at or timezone.now()
     by_field: dict[tuple[str, bool], list[Customer]] = defaultdict(list)
-    grants: list[CustomerPermission] = []
+    grants: list[tuple[int, int]] = []
     withdrawals: dict[int, list[int]] = defaultdict(list)
     for change in changes:
         if change.kind == ConsentKind.PERMISSION:
             assert change.permission is not None
             if change.granted:
-                grants.append(
-                    CustomerPermission(
-                        customer=change.customer, permission=change.permission, granted_at=at
-                    )
-                )
+                grants.append((change.customer.pk, change.permission.pk))
             else:
                 withdrawals[change.permission.pk].append(change.customer.pk)
         else:
@@ -104,23 +101,57 @@ def record_consents(
         Customer.objects.filter(pk__in=[c.pk for c in customers]).update(**{field: granted})
         for customer in customers:
             setattr(customer, field, granted)
-    CustomerPermission.objects.bulk_create(grants, ignore_conflicts=True)
+    _grant_permissions(grants, at)
     for permission_id, customer_ids in withdrawals.items():
         CustomerPermission.objects.filter(
             permission_id=permission_id, customer_id__in=customer_ids
         ).delete()
-    ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            organisation_id=change.customer.organisation_id,
-            customer=change.customer,
-            kind=ConsentKind(change.kind),
-            permission=change.permission,
-            granted=change.granted,
-            recorded_at=at,
-            source=source,
-            text_shown=text_shown,
-        )
-        for change in changes
+    insert_rows(
+        ConsentRecord,
+        CONSENT_COLUMNS,
+        (
+            (
+                change.customer.organisation_id,
+                change.customer.pk,
+                str(change.kind),
+                change.permission.pk if change.permission else None,
+                change.granted,
+                at,
+                source,
+                text_shown,
+                "",
+            )
+            for change in changes
+        ),
+    )
+
+
+CONSENT_COLUMNS = (
+    "organisation_id",
+    "customer_id",
+    "kind",
+    "permission_id",
+    "granted",
+    "recorded_at",
+    "source",
+    "text_shown",
+    "message_key",
+)
+
+
+def _grant_permissions(grants: list[tuple[int, int]], at) -> None:
+    """Insert the (customer id, permission id) grants the customers do not hold yet."""
+    if not grants:
+        return
+    held = set(
+        CustomerPermission.objects.filter(
+            customer_id__in={customer_id for customer_id, _ in grants}
+        ).values_list("customer_id", "permission_id")
+    )
+    insert_rows(
+        CustomerPermission,
+        ("customer_id", "permission_id", "granted_at"),
+        ((*grant, at) for grant in dict.fromkeys(grants) if grant not in held),
     )
 
 
@@ -196,7 +227,7 @@ def upsert_customers(
         elif _apply_fields(change.customer, change.fields):
             change.customer.updated_at = at
             edited.append(change.customer)
-    Customer.objects.bulk_create(new, batch_size=1000)
+    insert_objects(new)
     Customer.objects.bulk_update(edited, [*_STORED_FIELDS, "updated_at"], batch_size=500)
     touched = {customer.pk for customer in edited}
     for attribute, model in (("groups", CustomerGroup), ("tags", Tag)):
@@ -267,12 +298,10 @@ def _sync_names(
         if {rows[name].pk for name in names} != current[customer_id]
     }
     through.objects.filter(customer_id__in=changed).delete()
-    through.objects.bulk_create(
-        [
-            through(customer_id=customer_id, **{column: rows[name].pk})
-            for customer_id in changed
-            for name in wanted[customer_id]
-        ]
+    insert_rows(
+        through,
+        ("customer_id", column),
+        ((customer_id, rows[name].pk) for customer_id in changed for name in wanted[customer_id]),
     )
     return changed
 
