@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regulars.customers.models import Customer, CustomerGroup, Permission, Tag
+from regulars.web.templatetags.web_shell import phone
 
 
 class CustomerForm(forms.ModelForm):
@@ -88,6 +89,7 @@ class CustomerForm(forms.ModelForm):
                 permissions=list(customer.permissions.values_list("pk", flat=True)),
                 groups=list(customer.groups.values_list("pk", flat=True)),
                 tags=list(customer.tags.values_list("pk", flat=True)),
+                mobile=phone(customer.mobile),
             )
         if can_market:
             self.fields["groups"].queryset = CustomerGroup.objects.filter(
