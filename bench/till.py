@@ -173,8 +173,8 @@ def main() -> None:
     parser.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--output", help="JSON path (default bench/results/till-ENGINE.json)")
     args = parser.parse_args()
 
