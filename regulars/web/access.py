@@ -83,7 +83,6 @@ def staff_view(permission: str = "view") -> Callable:
             with timezone.override(membership.organisation.tz):
                 return view(request, *args, **kwargs)
 
-        wrapper.staff_permission = permission  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
