@@ -1,10 +1,12 @@
 """Concurrent redemptions and concurrent requests with one idempotency key (LOY-8)."""
 
+import datetime
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 from loyalty_world import build
 
 from regulars.commerce.models import Item
@@ -12,7 +14,7 @@ from regulars.loyalty.actions import adjust_points, set_item_rule
 from regulars.loyalty.errors import LoyaltyError
 from regulars.loyalty.idempotency import KeyInUse, Response, run_once
 from regulars.loyalty.ledger import ledger_differences
-from regulars.loyalty.models import Balance, EntryKind, LedgerEntry
+from regulars.loyalty.models import Balance, EntryKind, IdempotencyKey, LedgerEntry
 from regulars.loyalty.till import LineInput, complete_sale
 
 POSTGRES = connection.vendor == "postgresql"
@@ -110,3 +112,21 @@ def test_one_key_at_once_runs_once(org):
         )
     assert other.value.status == 422
     assert runs == [1]
+
+
+def test_abandoned_key_can_be_retried(org):
+    IdempotencyKey.objects.create(
+        organisation=org,
+        key="crashed",
+        request_hash="f",
+        created_at=timezone.now() - datetime.timedelta(minutes=6),
+    )
+    response = run_once(
+        organisation=org,
+        key="crashed",
+        fingerprint="f",
+        work=lambda: Response(201, {"ok": True}),
+        refusal=lambda e: Response(422, {}),
+    )
+    assert response == Response(201, {"ok": True})
+    assert IdempotencyKey.objects.get(key="crashed").done is True

@@ -19,6 +19,8 @@ from .errors import LoyaltyError
 from .models import IdempotencyKey
 
 KEEP_FOR = datetime.timedelta(hours=24)
+# A claim still running after this long belongs to a process that died; it may be retried.
+ABANDONED_AFTER = datetime.timedelta(minutes=5)
 
 
 class KeyInUse(LoyaltyError):
@@ -85,8 +87,20 @@ def _claim(organisation: Organisation, key: str, fingerprint: str) -> Idempotenc
     if record.request_hash != fingerprint:
         raise KeyInUse(422, "this Idempotency-Key was used for a different request")
     if not record.done:
+        if record.created_at < timezone.now() - ABANDONED_AFTER and _take_over(record):
+            return record
         raise KeyInUse(409, "a request with this Idempotency-Key is still running")
     return record
+
+
+def _take_over(record: IdempotencyKey) -> bool:
+    """Claim an abandoned key; only one of several retrying requests wins."""
+    now = timezone.now()
+    taken = IdempotencyKey.objects.filter(
+        pk=record.pk, done=False, created_at=record.created_at
+    ).update(created_at=now)
+    record.created_at = now
+    return taken == 1
 
 
 def _finish(record: IdempotencyKey, response: Response) -> None:
