@@ -2,13 +2,13 @@
 roles (a viewer reads, never changes) and tenants (another organisation's campaign is 404)."""
 
 import pytest
-from conftest import PASSWORD
 from django.test import Client
 from django.utils import timezone
 
 from regulars.customers.models import Customer
 from regulars.messaging import campaigns, delivery
 from regulars.messaging.models import Campaign, Message
+from tests.conftest import PASSWORD
 
 
 def login(user):

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from django.utils import timezone
-from messaging_support import FaultySink, start_sink, use_sink
 from openpyxl import load_workbook
 
 from regulars.customers.models import Customer
@@ -18,6 +17,7 @@ from regulars.messaging.mergecodes import TemplateError
 from regulars.messaging.models import Message, Status
 from regulars.messaging.queries import recipient_log
 from regulars.messaging.reports import send_distribution_reports
+from tests.messaging_support import FaultySink, start_sink, use_sink
 
 
 def customer(org, n, **fields):

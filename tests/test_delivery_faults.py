@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
-from messaging_support import FaultySink, start_sink, use_sink
 
 from regulars.customers.models import Customer
 from regulars.messaging import delivery
 from regulars.messaging.actions import Draft, queue_messages
 from regulars.messaging.models import Message, Status
+from tests.messaging_support import FaultySink, start_sink, use_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,13 +4,13 @@ from datetime import date
 
 import pytest
 from django.utils import timezone
-from messaging_support import FaultySink, start_sink, use_sink
 
 from regulars.customers.models import Customer
 from regulars.messaging import delivery
 from regulars.messaging.actions import queue_message, record_message_event
 from regulars.messaging.models import Message, Status, Suppression
 from regulars.tracking.links import unsubscribe_url
+from tests.messaging_support import FaultySink, start_sink, use_sink
 
 
 def make_customer(org, n, **fields):

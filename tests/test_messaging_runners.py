@@ -10,12 +10,12 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from messaging_support import FaultySink, start_sink, use_sink
-from test_delivery_faults import ROOT, worker_env
 
 from regulars.customers.models import Customer
 from regulars.messaging import campaigns, worker
 from regulars.messaging.models import Message, Status
+from tests.messaging_support import FaultySink, start_sink, use_sink
+from tests.test_delivery_faults import ROOT, worker_env
 
 REDIS = ("127.0.0.1", 6379)
 

@@ -4,7 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_messaging_templates import GOLDEN
+
+from tests.test_messaging_templates import GOLDEN
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCRIPT = Path(__file__).resolve().parent.parent / "regulars/web/static/web/sms-count.js"
