@@ -25,6 +25,12 @@ def login(user):
 
 def test_till_page_rings_up_a_sale_with_points(world, carol):
     adjust_points(program=world.program, customer=world.anna, amount=100, description="Start")
+    update_program(
+        program=world.program,
+        newsletter_required=True,
+        show_signed_up_icon=True,
+        signed_up_icon="heart",
+    )
     client = login(carol)
     response = client.post(reverse("web:loyalty"))
     basket = Basket.objects.get()
@@ -42,6 +48,7 @@ def test_till_page_rings_up_a_sale_with_points(world, carol):
     )
     page = client.get(reverse("web:loyalty_basket", args=[basket.pk])).content.decode()
     assert "Use points" in page
+    assert '<span class="newsletter-icon" title="Salon points">♥</span>' in page
     client.post(
         reverse("web:loyalty_use_points", args=[basket.pk, 1]), {"program": world.program.pk}
     )

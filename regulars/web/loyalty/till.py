@@ -14,6 +14,7 @@ from regulars.customers.models import Customer
 from regulars.loyalty import baskets
 from regulars.loyalty.errors import LoyaltyError
 from regulars.loyalty.models import Basket, LedgerEntry
+from regulars.loyalty.queries import active_programs
 from regulars.web.access import get_object_for_org, staff_view
 
 
@@ -44,8 +45,25 @@ def basket_page(request: HttpRequest, basket_id: int) -> HttpResponse:
         "quote": baskets.quote_for(basket),
         "q": q,
         "matches": _customer_matches(request, q) if q else [],
+        "icons": _newsletter_icons(request.organisation, basket.customer),  # type: ignore[attr-defined]
     }
     return render(request, "web/loyalty/till.html", context)
+
+
+def _newsletter_icons(organisation, customer) -> list[tuple[str, str]]:
+    """(program name, icon) where the program requires the newsletter and shows an icon."""
+    if customer is None:
+        return []
+    signed_up = customer.email_consent or customer.sms_consent
+    icons = []
+    for program in active_programs(organisation):
+        if not program.newsletter_required:
+            continue
+        if signed_up and program.show_signed_up_icon:
+            icons.append((program.name, program.get_signed_up_icon_display()))
+        elif not signed_up and program.show_not_signed_up_icon:
+            icons.append((program.name, program.get_not_signed_up_icon_display()))
+    return icons
 
 
 def _customer_matches(request, q: str):
