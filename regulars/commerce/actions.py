@@ -171,7 +171,7 @@ def _items_for(organisation: Organisation, lines: list[SaleLineData]) -> dict[st
     )
     items = {
         item.number: item
-        for item in Item.objects.filter(organisation=organisation, number__in=latest)
+        for item in Item.objects.filter(organisation=organisation, number__in=latest).order_by()
     }
     new, edited = [], []
     for number, line in latest.items():
@@ -222,7 +222,7 @@ def save_bookings(*, organisation: Organisation, bookings: list[BookingData]) ->
         booking.external_id: booking
         for booking in Booking.objects.filter(
             organisation=organisation, external_id__in=[b.booking_id for b in bookings]
-        )
+        ).order_by()
     }
     new, edited = [], []
     for data in bookings:
@@ -357,7 +357,9 @@ def _events_for(organisation: Organisation, events: list[EventData]) -> dict[str
     venues = _venues_for(organisation, events)
     stored = {
         event.external_id: event
-        for event in Event.objects.filter(organisation=organisation, external_id__in=latest)
+        for event in Event.objects.filter(
+            organisation=organisation, external_id__in=latest
+        ).order_by()
     }
     new, edited = [], []
     for event_id, data in latest.items():

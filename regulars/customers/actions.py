@@ -261,7 +261,8 @@ def _apply_fields(customer: Customer, fields: dict[str, Any]) -> bool:
 def get_or_create_named(organisation: Organisation, model, names: set[str]) -> dict[str, Any]:
     """name → row of a per-organisation name table, creating the missing names."""
     rows = {
-        row.name: row for row in model.objects.filter(organisation=organisation, name__in=names)
+        row.name: row
+        for row in model.objects.filter(organisation=organisation, name__in=names).order_by()
     }
     missing = names - rows.keys()
     if missing:
@@ -271,7 +272,7 @@ def get_or_create_named(organisation: Organisation, model, names: set[str]) -> d
         )
         rows.update(
             (row.name, row)
-            for row in model.objects.filter(organisation=organisation, name__in=missing)
+            for row in model.objects.filter(organisation=organisation, name__in=missing).order_by()
         )
     return rows
 

@@ -74,8 +74,12 @@ class Importer(Generic[Parsed]):
             return {}
         rows = Customer.objects.filter(
             organisation=self.organisation, external_id__in=wanted
-        ).values_list("external_id", "id")
-        return {external_id: pk for external_id, pk in rows if external_id is not None}
+        ).order_by()  # no default ordering: SQLite would pick an index to sort by
+        return {
+            external_id: pk
+            for external_id, pk in rows.values_list("external_id", "id")
+            if external_id is not None
+        }
 
     def match_customers(self, chunk: list[OwnedRow]) -> None:
         """Set `customer_id` from each item's `customer_external_id` (empty: no customer);

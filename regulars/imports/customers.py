@@ -177,8 +177,10 @@ class CustomerImporter(Importer[CustomerRow]):
         lookup = "pk" if column == "id" else column
         customers = Customer.objects.filter(
             organisation=self.organisation, **{f"{lookup}__in": values}
-        ).order_by("-pk")  # several with one e-mail: the oldest wins
-        return {getattr(customer, lookup): customer for customer in customers}
+        ).order_by()  # no ordering in SQL: SQLite would scan an index to sort
+        # Several with one e-mail: the oldest wins.
+        oldest_last = sorted(customers, key=lambda customer: -customer.pk)
+        return {getattr(customer, lookup): customer for customer in oldest_last}
 
     def write(self, chunk: list[CustomerRow]) -> None:
         counts = upsert_customers(
