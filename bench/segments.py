@@ -479,7 +479,9 @@ def load(connection: Any, duck_path: Path, engine: str) -> None:
                 copy_postgresql(connection, table, columns, rows)
             print(f"  loaded {table}", flush=True)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # VACUUM sets PostgreSQL's visibility map, without which the covering indexes of
+        # the segments app cannot answer from the index alone (as after autovacuum).
+        cursor.execute("VACUUM ANALYZE" if engine == "postgresql" else "ANALYZE")
     if engine == "postgresql":
         with connection.cursor() as cursor:
             for table in TABLES:
