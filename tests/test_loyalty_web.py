@@ -8,6 +8,7 @@ from loyalty_world import build
 
 from regulars.customers.links import customer_page_token
 from regulars.loyalty.actions import adjust_points, create_gift_card_product, update_program
+from regulars.loyalty.giftcards import buy_gift_card
 from regulars.loyalty.models import Balance, Basket, GiftCard, LedgerEntry, Program
 
 
@@ -140,3 +141,27 @@ def test_customer_page_points_gift_cards_and_unsubscribe(world):
     assert Client().get("/me/forged-token/").status_code == 404
     update_program(program=world.program, customer_can_see_balance=False)
     assert "Velkommen" not in Client().get(url).content.decode()
+
+
+def test_till_page_takes_a_gift_card(world, carol):
+    product = create_gift_card_product(
+        program=world.program, name="Card", value_cents=20000, point_price=10
+    )
+    adjust_points(program=world.program, customer=world.ben, amount=10, description="Start")
+    card = buy_gift_card(customer=world.ben, product=product)
+    client = login(carol)
+    client.post(reverse("web:loyalty"))
+    basket = Basket.objects.get()
+    client.post(
+        reverse("web:loyalty_customer_choose", args=[basket.pk]), {"customer": world.ben.pk}
+    )
+    client.post(
+        reverse("web:loyalty_scan", args=[basket.pk]), {"item_number": "100", "quantity": "1"}
+    )
+    done = client.post(
+        reverse("web:loyalty_complete", args=[basket.pk]), {"gift_card_code": card.code}
+    )
+    receipt = client.get(done.url).content.decode()
+    assert "Paid with gift card" in receipt and '<th id="due">250.00</th>' in receipt
+    card.refresh_from_db()
+    assert card.remaining_cents == 0

@@ -13,7 +13,7 @@ from regulars.commerce.models import Sale
 from regulars.customers.models import Customer
 from regulars.loyalty import baskets
 from regulars.loyalty.errors import LoyaltyError
-from regulars.loyalty.models import Basket, LedgerEntry
+from regulars.loyalty.models import Basket, GiftCardUse, LedgerEntry
 from regulars.loyalty.queries import active_programs
 from regulars.web.access import get_object_for_org, staff_view
 
@@ -104,7 +104,7 @@ def choose_customer(request: HttpRequest, basket_id: int) -> HttpResponse:
 @staff_view("edit")
 def scan(request: HttpRequest, basket_id: int) -> HttpResponse:
     number = request.POST.get("item_number", "").strip()
-    quantity = _int(request.POST.get("quantity"), 0) or 0
+    quantity = _int(request.POST.get("quantity"), 1) or 0
     return _act(
         request,
         basket_id,
@@ -165,10 +165,14 @@ def receipt(request: HttpRequest, sale_id: int) -> HttpResponse:
         )
         row["earned" if entry.amount > 0 else "used"] += abs(entry.amount)
         row["balance"] = entry.balance_after
+    total = sum(line.amount_cents for line in sale.lines.all())
+    gift_card = sum(use.amount_cents for use in GiftCardUse.objects.filter(sale=sale))
     context = {
         "sale": sale,
         "lines": sale.lines.select_related("item"),
-        "total_cents": sum(line.amount_cents for line in sale.lines.all()),
+        "total_cents": total,
+        "gift_card_cents": gift_card,
+        "due_cents": total - gift_card,
         "programs": programs.values(),
     }
     return render(request, "web/loyalty/receipt.html", context)
