@@ -203,7 +203,10 @@ def create_index(definition: str) -> None:
 
 
 def analyze(table_names: list[str]) -> None:
+    """Fresh planner statistics after a bulk load (SQLite: sampled, not a full scan)."""
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
         for name in table_names:
             cursor.execute(f'ANALYZE "{name}"')
 
