@@ -1,6 +1,7 @@
 """Writes for organisations, memberships and API tokens."""
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 from .models import ApiToken, Membership, Organisation, Role, hash_token
 
 TOKEN_PREFIX = "rg_"
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 @transaction.atomic
@@ -71,5 +73,9 @@ def organisation_for_token(raw: str) -> Organisation | None:
     )
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # A write per request would serialise every request that shares a token; a minute's
+    # precision is enough for "last used".
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.organisation
