@@ -116,10 +116,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Segment counts hash large anti-joins (opposite, "not within"); the default 4 MB
+    # work_mem makes PostgreSQL rescan them per customer instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=64MB"
 # Each test run gets its own throwaway database, so parallel runs never collide.
-DATABASES["default"]["TEST"] = {
-    "NAME": os.environ.get("REGULARS_TEST_DB_NAME") or f"test_regulars_{os.getpid()}",
-}
+_test_db_name = os.environ.get("REGULARS_TEST_DB_NAME") or f"test_regulars_{os.getpid()}"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so worker processes started by tests share the database.
+    _test_db_name = str(VAR_DIR / f"{_test_db_name}.sqlite3")
+DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,26 +1,14 @@
 """A real Chromium builds a three-criterion segment and sees the exact live count."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 from tests.segment_support import customer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Playwright's sync API runs an event loop; the live server's ORM use is still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-SCREENSHOT = Path(os.environ.get("SEGMENT_SCREENSHOT", "/tmp/segment-dashboard.png"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -79,14 +67,13 @@ def session_cookie(user, live_server):
     return {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": live_server.url}
 
 
-def test_build_three_criteria_and_see_the_count(live_server, alice, salon_customers):
-    from playwright.sync_api import expect, sync_playwright
+def test_build_three_criteria_and_see_the_count(browser, live_server, alice, salon_customers):
+    from playwright.sync_api import expect
 
     cookie = session_cookie(alice, live_server)
     expect.set_options(timeout=20_000)  # the machine is shared; counts may take a while
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(locale="en")
+    context = browser.new_context(locale="en")
+    try:
         context.add_cookies([cookie])
         page = context.new_page()
         page.goto(f"{live_server.url}/segments/new/")
@@ -108,8 +95,9 @@ def test_build_three_criteria_and_see_the_count(live_server, alice, salon_custom
         expect(page.locator("#member-rows tr")).to_have_count(2)
 
         page.fill("#segment-name", "Women over 30 with newsletter")
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        screenshot(page, "segment-dashboard")
         page.get_by_role("button", name="Save as segment").click()
         expect(page.locator("h1")).to_have_text("Women over 30 with newsletter")
         expect(page.get_by_test_id("count-total")).to_have_text("2")
-        browser.close()
+    finally:
+        context.close()
