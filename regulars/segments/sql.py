@@ -114,8 +114,11 @@ class OrderedWithinDaysOfEvent(Expression):
     """A boolean on ticket rows: event_start − days×24 h ≤ ordered_at ≤ event_start.
 
     SQLite compares julian days (Django's own datetime arithmetic there is a Python
-    function called per row, ~10× slower); PostgreSQL subtracts whole hours so a DST
-    change never bends the window. Both are exact at the edges for whole-second times.
+    function called per row, ~10× slower) as the difference event_start − ordered_at, spelled
+    exactly as the expression index `segments_ticket_lead_idx` (migration 0003) so the window is
+    an index range; both julian days are whole milliseconds in one binade, so their
+    difference is exact. PostgreSQL subtracts whole hours so a DST change never bends
+    the window. Both are exact at the edges for whole-second times.
     """
 
     output_field = BooleanField()
@@ -140,10 +143,9 @@ class OrderedWithinDaysOfEvent(Expression):
 
     def as_sqlite(self, compiler: SQLCompiler, connection: Any, **extra: Any) -> tuple[str, list]:
         ordered_at, event_start = self._columns(compiler)
-        sql = (
-            f"(julianday({ordered_at}) >= julianday({event_start}) - %s "
-            f"AND {ordered_at} <= {event_start})"
-        )
+        lead = f"(julianday({event_start}) - julianday({ordered_at}))"
+        # lead >= 0 follows from ordered_at <= event_start; it bounds the index range.
+        sql = f"({lead} >= 0 AND {lead} <= %s AND {ordered_at} <= {event_start})"
         return sql, [self.days]
 
     def as_sql(  # type: ignore[override]
