@@ -37,9 +37,11 @@ test-postgres: setup
 test-browser: setup
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+# Every domain app and back-office area keeps its own catalogue in its locale/ folder.
 messages: setup
-	cd regulars && ../$(BIN)/regulars makemessages -l da -l nb --no-obsolete && \
-	  ../$(BIN)/regulars compilemessages
+	for dir in $(dir $(wildcard regulars/*/locale regulars/web/*/locale)); do \
+	  (cd $$dir && $(CURDIR)/$(BIN)/regulars makemessages -l da -l nb --no-obsolete \
+	    --extension html,py,js && $(CURDIR)/$(BIN)/regulars compilemessages) || exit 1; done
 
 demo: setup
 	$(BIN)/regulars migrate --no-input
