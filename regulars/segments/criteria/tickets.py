@@ -4,6 +4,7 @@ A ticket order counts only when it was placed at or before `at`; which events it
 is decided by the event's own start (so tickets for future events count).
 """
 
+from django.db import connection
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -73,8 +74,24 @@ class SalesTypeCriterion(TicketCriterion):
     def condition(self) -> Q:
         if self.value == "all":
             return customers_in(self.tickets())
-        # One GROUP BY over the (organisation, customer, channel) index counting both
-        # channels, rather than two sets of owners: each set is most ticket buyers.
+        if connection.vendor == "postgresql":
+            return self.channel_sets()
+        return self.channel_counts()
+
+    def channel_sets(self) -> Q:
+        """Two hashed sets of owners, one per channel (PostgreSQL: starting from the
+        GROUP BY below it probes every other criterion once per ticket buyer)."""
+        online = customers_in(self.tickets().filter(channel=TicketChannel.ONLINE))
+        boxoffice = customers_in(self.tickets().filter(channel=TicketChannel.BOXOFFICE))
+        if self.value == "online":
+            return online & ~boxoffice
+        if self.value == "boxoffice":
+            return boxoffice & ~online
+        return online & boxoffice
+
+    def channel_counts(self) -> Q:
+        """One GROUP BY over the (organisation, customer, channel) index counting both
+        channels (SQLite: building two temporary sets of most ticket buyers is slower)."""
         wanted = {
             "online": {"online__gt": 0, "boxoffice": 0},
             "boxoffice": {"online": 0, "boxoffice__gt": 0},
