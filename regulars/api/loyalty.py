@@ -27,7 +27,7 @@ KEY_HEADER = Header(
 )
 
 
-class Error(Schema):
+class TillRefusal(Schema):
     code: str
     detail: str
 
@@ -161,8 +161,8 @@ class GiftCardOut(Schema):
     expires_at: str
 
 
-READ_ERRORS = {404: Error, 422: Error}
-WRITE_ERRORS = {404: Error, 409: Error, 422: Error}
+READ_ERRORS = {404: TillRefusal, 422: TillRefusal}
+WRITE_ERRORS = {404: TillRefusal, 409: TillRefusal, 422: TillRefusal}
 
 
 def quote_out(quote: Quote) -> dict:

@@ -36,7 +36,7 @@ class DistributionOut(Schema):
     queued: int
 
 
-class Error(Schema):
+class MessagingError(Schema):
     detail: str
 
 
@@ -60,7 +60,10 @@ def _campaign(request, campaign_id: int) -> Campaign:
     return get_object_or_404(Campaign, pk=campaign_id, organisation=request.organisation)
 
 
-@router.get("/campaigns/{campaign_id}/recipients", response=list[RecipientOut])
+@router.get(
+    "/campaigns/{campaign_id}/recipients",
+    response={200: list[RecipientOut], 404: MessagingError},
+)
 def campaign_recipients(request, campaign_id: int):
     """Each recipient's status: pending, skipped (with reason), queued, sent … bounced."""
     return [
@@ -75,11 +78,14 @@ def campaign_recipients(request, campaign_id: int):
     ]
 
 
-@router.post("/campaigns/{campaign_id}/distribute", response={200: DistributionOut, 409: Error})
+@router.post(
+    "/campaigns/{campaign_id}/distribute",
+    response={200: DistributionOut, 404: MessagingError, 409: MessagingError},
+)
 def distribute_campaign(request, campaign_id: int):
     """Queue the campaign to every recipient not yet sent to (409 when there is none)."""
     try:
         distribution = campaigns.distribute(campaign=_campaign(request, campaign_id))
     except (CampaignError, ValueError) as error:
-        return Status(409, Error(detail=str(error)))
+        return Status(409, MessagingError(detail=str(error)))
     return Status(200, DistributionOut(number=distribution.number, queued=distribution.queued))

@@ -24,7 +24,7 @@ from regulars.segments.queries import segment_members, segments_of, view_members
 router = Router(tags=["segments"])
 
 
-class Error(Schema):
+class SegmentError(Schema):
     detail: str
 
 
@@ -133,8 +133,8 @@ class TagOut(Schema):
     total_tagged: int
 
 
-BAD_RULES = {422: Error}
-NOT_FOUND = {404: Error}
+BAD_RULES = {422: SegmentError}
+NOT_FOUND = {404: SegmentError}
 
 
 def _segment_out(segment: SavedSegment) -> SegmentOut:
@@ -197,7 +197,7 @@ def count(request, payload: CountIn):
     try:
         return Status(200, count_rules(request.organisation, payload.rules, payload.at))
     except RuleError as error:
-        return Status(422, Error(detail=str(error)))
+        return Status(422, SegmentError(detail=str(error)))
 
 
 @router.get("/views", response=list[ViewOut])
@@ -215,14 +215,14 @@ def create_view(request, payload: ViewIn):
     if payload.event is not None:
         event = Event.objects.filter(organisation=organisation, external_id=payload.event).first()
         if event is None:
-            return Status(422, Error(detail=f"event: unknown event: {payload.event}"))
+            return Status(422, SegmentError(detail=f"event: unknown event: {payload.event}"))
     if payload.production is not None:
         production = Production.objects.filter(
             organisation=organisation, name=payload.production
         ).first()
         if production is None:
             return Status(
-                422, Error(detail=f"production: unknown production: {payload.production}")
+                422, SegmentError(detail=f"production: unknown production: {payload.production}")
             )
     try:
         view = actions.create_view(
@@ -234,7 +234,7 @@ def create_view(request, payload: ViewIn):
             production=production,
         )
     except RuleError as error:
-        return Status(422, Error(detail=str(error)))
+        return Status(422, SegmentError(detail=str(error)))
     return Status(201, _view_out(view))
 
 
@@ -249,7 +249,7 @@ def update_view(request, view_id: int, payload: ViewPatch):
     try:
         view = actions.update_view(view=_view(request, view_id), **payload.dict())
     except RuleError as error:
-        return Status(422, Error(detail=str(error)))
+        return Status(422, SegmentError(detail=str(error)))
     return Status(200, _view_out(view))
 
 
@@ -295,7 +295,7 @@ def create_segment(request, payload: SegmentIn):
             rules=payload.rules,
         )
     except RuleError as error:
-        return Status(422, Error(detail=str(error)))
+        return Status(422, SegmentError(detail=str(error)))
     return Status(201, _segment_out(segment))
 
 
@@ -309,7 +309,7 @@ def update_segment(request, segment_id: int, payload: SegmentPatch):
     try:
         segment = actions.update_segment(segment=_segment(request, segment_id), **payload.dict())
     except RuleError as error:
-        return Status(422, Error(detail=str(error)))
+        return Status(422, SegmentError(detail=str(error)))
     return Status(200, _segment_out(segment))
 
 
@@ -357,5 +357,5 @@ def tag_segment(request, segment_id: int, payload: TagIn):
             tag_name=payload.tag,
         )
     except RuleError as error:
-        return Status(422, Error(detail=str(error)))
+        return Status(422, SegmentError(detail=str(error)))
     return Status(200, TagOut(**result.__dict__))
