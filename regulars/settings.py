@@ -118,8 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Segment counts hash large anti-joins (opposite, "not within"); the default 4 MB
-    # work_mem makes PostgreSQL rescan them per customer instead.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=64MB"
+    # work_mem makes PostgreSQL rescan them per customer instead. JIT compilation of a
+    # high-cost plan takes longer than running these sub-second queries.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=64MB -c jit=off"
 # Each test run gets its own throwaway database, so parallel runs never collide.
 _test_db_name = os.environ.get("REGULARS_TEST_DB_NAME") or f"test_regulars_{os.getpid()}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
