@@ -24,6 +24,8 @@ class Organisation(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # Shown in the e-mail layout's footer above the address (MSG-2), e.g. opening hours.
+    email_footer = models.TextField(_("e-mail footer"), max_length=1000, blank=True)
     # A supplier's dealers sit under it (LOY-12).
     supplier = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="dealers"
