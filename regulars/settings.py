@@ -106,11 +106,15 @@ TEMPLATES = [
 
 # SQLite under var/ unless DATABASE_URL says otherwise.
 _default_sqlite = f"sqlite:///{VAR_DIR / 'regulars.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
 # DATABASE_CONN_MAX_AGE: seconds a connection is kept between requests (0: one per request);
 # a kept connection is checked before each request reuses it.
-if _conn_max_age := int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")):
-    DATABASES["default"].update(CONN_MAX_AGE=_conn_max_age, CONN_HEALTH_CHECKS=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_sqlite),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
