@@ -263,7 +263,10 @@ def test_bookings_by_their_own_start(org, people):
     ) == ["eve"]
 
 
-def test_ticket_criteria(org, people):
+@pytest.fixture
+def tickets_sold(org, people):
+    """ann: 2 tickets for Hamlet (500.00) on 31 May; ben: 1 for Lear at the box office
+    (200.00) on 1 Feb and 3 for Hamlet (600.00) on 2 Feb."""
     venue_position = (56.1572, 10.2107)  # Aarhus
     hamlet = event(
         org,
@@ -279,6 +282,9 @@ def test_ticket_criteria(org, people):
         people["ben"], moment(org, "2026-02-01 12:00"), [(lear, 1, 20000)], channel="boxoffice"
     )
     ticket_order(people["ben"], moment(org, "2026-02-02 12:00"), [(hamlet, 3, 60000)])
+
+
+def test_ticket_criteria(org, tickets_sold):
     at = moment(org, "2026-04-01 12:00")
     # ann's order is after `at` and does not exist yet
     assert members(org, one({"type": "event"}), at) == ["ben"]
@@ -304,6 +310,76 @@ def test_ticket_criteria(org, people):
     assert members(org, one({"type": "order_count", "op": "gte", "value": 2}), later) == ["ben"]
     assert members(org, one({"type": "ticket_revenue", "op": "eq", "value": 500}), later) == ["ann"]
     assert members(org, one({"type": "ticket_revenue", "op": "gte", "value": 0}), later) == ALL
+
+
+@pytest.mark.parametrize(
+    "criteria, expected, expected_before",
+    [
+        (
+            [
+                {"type": "event_count", "op": "gte", "value": 1},
+                {"type": "ticket_revenue", "op": "gte", "value": 500},
+            ],
+            ["ann", "ben"],
+            ["ben"],
+        ),
+        (
+            [
+                {"type": "ticket_count", "op": "gte", "value": 4},
+                {"type": "order_count", "op": "eq", "value": 2},
+                {"type": "ticket_revenue", "op": "eq", "value": 800},
+            ],
+            ["ben"],
+            ["ben"],
+        ),
+        # every range holds 0: customers without tickets stay in
+        (
+            [
+                {"type": "ticket_count", "op": "eq", "value": 0},
+                {"type": "order_count", "op": "eq", "value": 0},
+            ],
+            ["cat", "dan", "eve"],
+            ["ann", "cat", "dan", "eve"],
+        ),
+        (
+            [
+                {"type": "event_count", "op": "eq", "value": 1},
+                {"type": "ticket_count", "op": "gte", "value": 0},
+            ],
+            ["ann"],
+            [],
+        ),
+        # one range holds 0, the other not: nobody can be in both
+        (
+            [
+                {"type": "ticket_count", "op": "eq", "value": 0},
+                {"type": "event_count", "op": "gte", "value": 1},
+            ],
+            [],
+            [],
+        ),
+        # an opposite is not merged into the others' GROUP BY
+        (
+            [
+                {"type": "ticket_count", "op": "eq", "value": 2},
+                {"type": "ticket_revenue", "op": "eq", "value": 500},
+                {"type": "order_count", "op": "gte", "value": 2, "opposite": True},
+            ],
+            ["ann"],
+            [],
+        ),
+    ],
+)
+def test_ticket_totals_together_in_one_group(
+    org, people, tickets_sold, criteria, expected, expected_before
+):
+    later = moment(org, "2026-06-01 12:00")
+    rules = {"match": "all", "criteria": criteria}
+    assert members(org, rules, later) == expected
+    assert count_rules(org, rules, later)["total"] == len(expected)
+    assert members(org, {**rules, "opposite": True}, later) == sorted(set(ALL) - set(expected))
+    before_ann_ordered = moment(org, "2026-05-31 19:59")
+    assert members(org, rules, before_ann_ordered) == expected_before
 
 
 def test_distance_to_venue(org, people):

@@ -1,7 +1,8 @@
 """The segment compiler: rule-tree JSON (SPEC 9.3) → one SQL condition on Customer.
 
 `compile_rules` gives the matching customers as a lazy QuerySet (one query, subqueries
-inside, no customer loaded into memory); `count_rules` gives the SEG-2 counts;
+inside, no customer loaded into memory); `count_rules` gives the SEG-2 counts (one query
+too);
 `validate_rules` checks a tree without touching customers. Bad trees raise `RuleError`
 whose message starts with the path of the problem.
 """
@@ -11,14 +12,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
 from .clock import make_clock
-from .criteria import CRITERIA, Context
+from .criteria import CRITERIA, Context, Criterion
 from .params import Params, RuleError
+from .sql import count_flags
 
 __all__ = [
     "MAX_RULES_BYTES",
@@ -36,15 +38,46 @@ GROUP_KEYS = {"match", "criteria", "exclude", "opposite", "type"}
 
 
 @dataclass(frozen=True)
-class TopLevelItem:
+class Item:
+    """One entry of a group: its type ("group" for a nested group) and condition, and the
+    criterion itself when it may be merged with others of its kind (no `opposite`)."""
+
     type: str
     condition: Q
+    mergeable: Criterion | None = None
 
 
 @dataclass(frozen=True)
-class CompiledRules:
-    condition: Q
-    items: list[TopLevelItem]
+class Group:
+    """A group's parts before they are combined: its items, `exclude` and `opposite`."""
+
+    match: str
+    items: list[Item]
+    excluded: Q | None
+    opposite: bool
+
+    def condition(self) -> Q:
+        conditions = self._merged() if self.match == "all" else [i.condition for i in self.items]
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined = combined & condition if self.match == "all" else combined | condition
+        if self.excluded is not None:
+            combined &= ~self.excluded
+        return ~combined if self.opposite else combined
+
+    def _merged(self) -> list[Q]:
+        """The items' conditions, those of one merge key asked together (see Criterion)."""
+        alone: list[Q] = []
+        together: dict[str, list[Item]] = {}
+        for item in self.items:
+            if item.mergeable is None or item.mergeable.merge_key is None:
+                alone.append(item.condition)
+            else:
+                together.setdefault(item.mergeable.merge_key, []).append(item)
+        for items in together.values():
+            criteria = [item.mergeable for item in items if item.mergeable is not None]
+            alone.append(items[0].condition if len(items) == 1 else criteria[0].all_of(criteria))
+        return alone
 
 
 def customers_of(organisation: Organisation) -> QuerySet[Customer]:
@@ -56,15 +89,14 @@ def compile_rules(
     organisation: Organisation, rules: Any, at: datetime.datetime | None = None
 ) -> QuerySet[Customer]:
     """The organisation's (non-erased) customers matching `rules` at the moment `at`."""
-    compiled = _compile(organisation, rules, at)
-    return customers_of(organisation).filter(compiled.condition)
+    return customers_of(organisation).filter(_compile(organisation, rules, at).condition())
 
 
 def compile_condition(
     organisation: Organisation, rules: Any, at: datetime.datetime | None = None
 ) -> Q:
     """The rule tree as a condition on Customer, to combine with other conditions."""
-    return _compile(organisation, rules, at).condition
+    return _compile(organisation, rules, at).condition()
 
 
 def validate_rules(organisation: Organisation, rules: Any) -> None:
@@ -78,24 +110,43 @@ def count_rules(
     """SEG-2 counts: {"total", "email", "sms", "criteria": [{"type", "count"}, …]}.
 
     `criteria` counts each top-level item alone (its own `opposite` applied, the group's
-    `exclude` not). One query for the three totals and one per top-level item.
+    `exclude` not). One query: every top-level item (and the exclusion) is evaluated once
+    per customer as a flag, and all counts are sums over those flags.
     """
-    compiled = _compile(organisation, rules, at)
-    customers = customers_of(organisation)
-    counts = customers.filter(compiled.condition).aggregate(
-        total=Count("pk"),
-        email=Count("pk", filter=reachable_by("email")),
-        sms=Count("pk", filter=reachable_by("sms")),
+    root = _compile(organisation, rules, at)
+    items = {f"item_{index}": item.condition for index, item in enumerate(root.items)}
+    flags = {**items, "reach_email": reachable_by("email"), "reach_sms": reachable_by("sms")}
+    if root.excluded is not None:
+        flags["excluded"] = root.excluded
+    matched = _matched(root, list(items))
+    counts = count_flags(
+        customers_of(organisation),
+        flags,
+        {
+            "total": matched,
+            "email": f"{matched} AND reach_email = 1",
+            "sms": f"{matched} AND reach_sms = 1",
+            **{name: f"{name} = 1" for name in items},
+        },
     )
     return {
         "total": counts["total"],
         "email": counts["email"],
         "sms": counts["sms"],
         "criteria": [
-            {"type": item.type, "count": customers.filter(item.condition).count()}
-            for item in compiled.items
+            {"type": item.type, "count": counts[name]}
+            for name, item in zip(items, root.items, strict=True)
         ],
     }
+
+
+def _matched(root: Group, names: list[str]) -> str:
+    """The root group's condition in SQL over the flag columns of `count_flags`."""
+    joiner = " AND " if root.match == "all" else " OR "
+    matched = "(" + joiner.join(f"{name} = 1" for name in names) + ")"
+    if root.excluded is not None:
+        matched = f"({matched} AND excluded = 0)"
+    return f"(NOT {matched})" if root.opposite else matched
 
 
 def reachable_by(channel: str) -> Q:
@@ -105,14 +156,12 @@ def reachable_by(channel: str) -> Q:
     return Q(sms_consent=True) & ~Q(mobile="")
 
 
-def _compile(organisation: Organisation, rules: Any, at: datetime.datetime | None) -> CompiledRules:
+def _compile(organisation: Organisation, rules: Any, at: datetime.datetime | None) -> Group:
     _check_size(rules)
     context = Context(organisation=organisation, clock=make_clock(organisation.tz, at))
     if not isinstance(rules, dict):
         raise RuleError("", "the rules must be a group object with match and criteria")
-    items: list[TopLevelItem] = []
-    condition = _group(context, rules, path="", depth=1, top_level=items)
-    return CompiledRules(condition=condition, items=items)
+    return _group(context, rules, path="", depth=1)
 
 
 def _check_size(rules: Any) -> None:
@@ -132,13 +181,7 @@ def _is_group(item: dict[str, Any]) -> bool:
     return "match" in item or "criteria" in item or item.get("type") == "group"
 
 
-def _group(
-    context: Context,
-    group: dict[str, Any],
-    path: str,
-    depth: int,
-    top_level: list[TopLevelItem] | None = None,
-) -> Q:
+def _group(context: Context, group: dict[str, Any], path: str, depth: int) -> Group:
     if depth > MAX_DEPTH:
         raise RuleError(path, f"groups are nested deeper than {MAX_DEPTH} levels")
     for key in group:
@@ -151,38 +194,34 @@ def _group(
         raise RuleError(items_path, "missing or not a list")
     if not items:
         raise RuleError(items_path, "empty group")
-    conditions = []
-    for index, item in enumerate(items):
-        item_path = f"{items_path}[{index}]"
-        condition, item_type = _item(context, item, item_path, depth)
-        conditions.append(condition)
-        if top_level is not None:
-            top_level.append(TopLevelItem(type=item_type, condition=condition))
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined = combined & condition if match == "all" else combined | condition
-    combined &= ~_excluded(context, group.get("exclude"), _join(path, "exclude"), depth)
-    return ~combined if _opposite(group, path) else combined
+    return Group(
+        match=match,
+        items=[_item(context, item, f"{items_path}[{i}]", depth) for i, item in enumerate(items)],
+        excluded=_excluded(context, group.get("exclude"), _join(path, "exclude"), depth),
+        opposite=_opposite(group, path),
+    )
 
 
-def _excluded(context: Context, exclude: Any, path: str, depth: int) -> Q:
-    """Everyone matched by any of the `exclude` items (none when there are none)."""
-    excluded = Q(pk__in=[])
+def _excluded(context: Context, exclude: Any, path: str, depth: int) -> Q | None:
+    """Everyone matched by any of the `exclude` items (None when there are none)."""
     if exclude is None:
-        return excluded
+        return None
     if not isinstance(exclude, list):
         raise RuleError(path, "not a list")
+    if not exclude:
+        return None
+    excluded = Q(pk__in=[])
     for index, item in enumerate(exclude):
-        excluded |= _item(context, item, f"{path}[{index}]", depth)[0]
+        excluded |= _item(context, item, f"{path}[{index}]", depth).condition
     return excluded
 
 
-def _item(context: Context, item: Any, path: str, depth: int) -> tuple[Q, str]:
-    """One entry of a group's `criteria` or `exclude`: its condition and type."""
+def _item(context: Context, item: Any, path: str, depth: int) -> Item:
+    """One entry of a group's `criteria` or `exclude`."""
     if not isinstance(item, dict):
         raise RuleError(path, "not a criterion or group object")
     if _is_group(item):
-        return _group(context, item, path, depth + 1), "group"
+        return Item(type="group", condition=_group(context, item, path, depth + 1).condition())
     kind = item.get("type")
     if kind is None:
         raise RuleError(_join(path, "type"), "missing")
@@ -190,7 +229,10 @@ def _item(context: Context, item: Any, path: str, depth: int) -> tuple[Q, str]:
         raise RuleError(_join(path, "type"), f"unknown criterion type: {kind}")
     criterion = CRITERIA[kind](context, Params(item, path, ignored=("type", "opposite")))
     condition = criterion.condition()
-    return (~condition if _opposite(item, path) else condition), kind
+    if _opposite(item, path):
+        return Item(type=kind, condition=~condition)
+    mergeable = criterion if criterion.merge_key is not None else None
+    return Item(type=kind, condition=condition, mergeable=mergeable)
 
 
 def _opposite(item: dict[str, Any], path: str) -> bool:

@@ -66,6 +66,14 @@ class Criterion:
     def condition(self) -> Q:
         raise NotImplementedError
 
+    # Criteria of one `merge_key` met together in an "all" group can be asked at once:
+    # `all_of` gives the customers matching every one of them (e.g. one GROUP BY).
+    merge_key: ClassVar[str | None] = None
+
+    @classmethod
+    def all_of(cls, criteria: "list[Criterion]") -> Q:
+        raise NotImplementedError
+
 
 CRITERIA: dict[str, type[Criterion]] = {}
 C = TypeVar("C", bound=type[Criterion])
@@ -99,26 +107,58 @@ def cents_bounds(low: Decimal | None, high: Decimal | None) -> tuple[int | None,
     return low_cents, high_cents
 
 
-def total_between(rows: QuerySet, total: Aggregate, low: int | None, high: int | None) -> Q:
-    """Customers whose `total` over their `rows` lies in [low, high]; no rows counts as 0.
+@dataclass(frozen=True)
+class TotalRange:
+    """A per-customer total and the inclusive range it must lie in (None: open end)."""
 
-    Both forms are one GROUP BY: when 0 is inside the range, the customers *outside* are
-    removed (so customers without rows stay in); otherwise those inside are taken.
+    total: Aggregate
+    low: int | None
+    high: int | None
+
+    @property
+    def unbounded(self) -> bool:
+        return self.low is None and self.high is None
+
+    @property
+    def empty(self) -> bool:
+        return self.low is not None and self.high is not None and self.low > self.high
+
+    @property
+    def holds_zero(self) -> bool:
+        return (self.low is None or self.low <= 0) and (self.high is None or self.high >= 0)
+
+
+def total_between(rows: QuerySet, total: Aggregate, low: int | None, high: int | None) -> Q:
+    """Customers whose `total` over their `rows` lies in [low, high]; no rows counts as 0."""
+    return totals_between(rows, [TotalRange(total, low, high)])
+
+
+def totals_between(rows: QuerySet, ranges: list[TotalRange]) -> Q:
+    """Customers whose totals over their `rows` all lie in their ranges; no rows counts
+    as 0 for every total.
+
+    One GROUP BY computes every total: when 0 is inside all ranges, the customers with a
+    total *outside* are removed (so customers without rows stay in); otherwise those with
+    all totals inside are taken.
     """
-    if low is None and high is None:
-        return ~Q(pk__in=[])
-    if low is not None and high is not None and low > high:
+    if any(bounds.empty for bounds in ranges):
         return Q(pk__in=[])
+    ranges = [bounds for bounds in ranges if not bounds.unbounded]
+    if not ranges:
+        return ~Q(pk__in=[])
     inside = Q()
-    if low is not None:
-        inside &= Q(total__gte=low)
-    if high is not None:
-        inside &= Q(total__lte=high)
+    for index, bounds in enumerate(ranges):
+        if bounds.low is not None:
+            inside &= Q(**{f"total_{index}__gte": bounds.low})
+        if bounds.high is not None:
+            inside &= Q(**{f"total_{index}__lte": bounds.high})
     totals = (
-        rows.filter(customer__isnull=False).order_by().values("customer_id").annotate(total=total)
+        rows.filter(customer__isnull=False)
+        .order_by()
+        .values("customer_id")
+        .annotate(**{f"total_{index}": bounds.total for index, bounds in enumerate(ranges)})
     )
-    zero_inside = (low is None or low <= 0) and (high is None or high >= 0)
-    if zero_inside:
+    if all(bounds.holds_zero for bounds in ranges):
         return ~owners(totals.exclude(inside))
     # One row per customer: small enough for PostgreSQL to hash, and a semi-join at the
     # top level, where a correlated form would aggregate once per customer.

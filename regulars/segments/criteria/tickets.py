@@ -13,7 +13,14 @@ from regulars.commerce.models import Event, Production, Ticket, TicketChannel
 from ..clock import DAY
 from ..params import MAX_DAYS, Params, RuleError
 from ..sql import OrderedWithinDaysOfEvent
-from .base import Criterion, cents_bounds, customers_in, register, total_between
+from .base import (
+    Criterion,
+    TotalRange,
+    cents_bounds,
+    customers_in,
+    register,
+    totals_between,
+)
 
 
 class TicketCriterion(Criterion):
@@ -112,9 +119,13 @@ class SalesTypeCriterion(TicketCriterion):
 
 
 class TicketTotalCriterion(TicketCriterion):
-    """A total over the customer's tickets compared with `value` (gte or eq); none = 0."""
+    """A total over the customer's tickets compared with `value` (gte or eq); none = 0.
+
+    Several of them in an "all" group are one GROUP BY over the tickets, not one each.
+    """
 
     parameters = {"op": "count_op", "value": "int"}
+    merge_key = "ticket_totals"
 
     def total(self) -> Aggregate:
         raise NotImplementedError
@@ -127,9 +138,16 @@ class TicketTotalCriterion(TicketCriterion):
         value = params.integer("value", 0)
         return (value, None) if self.op == "gte" else (value, value)
 
+    def total_range(self) -> TotalRange:
+        return TotalRange(self.total(), *self.bounds)
+
     def condition(self) -> Q:
-        low, high = self.bounds
-        return total_between(self.tickets(), self.total(), low, high)
+        return totals_between(self.tickets(), [self.total_range()])
+
+    @classmethod
+    def all_of(cls, criteria: list[Criterion]) -> Q:
+        ranges = [criterion.total_range() for criterion in criteria]  # type: ignore[attr-defined]
+        return totals_between(criteria[0].tickets(), ranges)  # type: ignore[attr-defined]
 
 
 @register
