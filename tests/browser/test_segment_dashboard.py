@@ -101,3 +101,39 @@ def test_build_three_criteria_and_see_the_count(browser, live_server, alice, sal
         expect(page.get_by_test_id("count-total")).to_have_text("2")
     finally:
         context.close()
+
+
+def test_choices_show_danish_labels_and_keep_their_values(
+    browser, live_server, alice, salon_customers
+):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    context = browser.new_context(locale="da")
+    try:
+        context.add_cookies([session_cookie(alice, live_server)])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/segments/new/")
+
+        page.locator(".add-criterion").first.select_option("gender")
+        genders = page.locator("li[data-type=gender] select[data-param=values] option")
+        expect(genders).to_have_text(["kvinder", "mænd", "ukendt"])
+        page.locator("li[data-type=gender] select[data-param=values]").select_option(["female"])
+        expect(page.get_by_test_id("count-total")).to_have_text("4")
+
+        page.locator(".add-criterion").first.select_option("last_purchase")
+        modes = page.locator("li[data-type=last_purchase] select[data-param=mode] option")
+        expect(modes).to_have_text(
+            [
+                "—",
+                "inden for de sidste dage",
+                "for præcis dage siden",
+                "ikke inden for de sidste dage",
+            ]
+        )
+        page.locator(".add-criterion").first.select_option("bought_item_group")
+        periods = page.locator("li[data-type=bought_item_group] select[data-param=period] option")
+        expect(periods).to_have_text(["—", "seneste dage", "kommende dage", "fra–til"])
+        screenshot(page, "segment-dashboard-da")
+    finally:
+        context.close()

@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from regulars.commerce.models import Event, Item, ItemGroup, Production, Service, Venue
@@ -27,46 +28,70 @@ from regulars.segments.queries import (
 )
 from regulars.web.access import get_object_for_org, staff_view
 
-# Choices for the parameter kinds the criteria declare (see Criterion.parameters).
-CHOICES: dict[str, list[str]] = {
-    "genders": ["female", "male", "unknown"],
-    "birthday_unit": ["days", "months"],
-    "sale_channel": ["all", "pos", "adhoc"],
-    "consent_channel": ["email", "sms"],
-    "sales_type": ["online", "boxoffice", "both", "all"],
-    "count_op": ["gte", "eq"],
-    "last_purchase_mode": ["within", "exactly", "not_within"],
-    "individual_op": ["eq", "neq", "contains", "gte", "lte"],
+# Choices for the parameter kinds the criteria declare (see Criterion.parameters): the
+# value the rules hold and the label the builder shows.
+CHOICES: dict[str, list[tuple[str, Promise]]] = {
+    "genders": [
+        ("female", gettext_lazy("women")),
+        ("male", gettext_lazy("men")),
+        ("unknown", gettext_lazy("unknown")),
+    ],
+    "birthday_unit": [("days", gettext_lazy("days")), ("months", gettext_lazy("months"))],
+    "sale_channel": [
+        ("all", gettext_lazy("all")),
+        ("pos", gettext_lazy("till")),
+        ("adhoc", gettext_lazy("ad hoc")),
+    ],
+    "consent_channel": [("email", gettext_lazy("e-mail")), ("sms", gettext_lazy("SMS"))],
+    "sales_type": [
+        ("online", gettext_lazy("online only")),
+        ("boxoffice", gettext_lazy("box office only")),
+        ("both", gettext_lazy("online & box office")),
+        ("all", gettext_lazy("all")),
+    ],
+    "count_op": [("gte", gettext_lazy("or more")), ("eq", gettext_lazy("exactly"))],
+    "last_purchase_mode": [
+        ("within", gettext_lazy("within the last days")),
+        ("exactly", gettext_lazy("exactly days ago")),
+        ("not_within", gettext_lazy("not within the last days")),
+    ],
+    "individual_op": [
+        ("eq", gettext_lazy("equals")),
+        ("neq", gettext_lazy("differs from")),
+        ("contains", gettext_lazy("contains")),
+        ("gte", gettext_lazy("at least")),
+        ("lte", gettext_lazy("at most")),
+    ],
 }
 EMPTY_RULES: dict[str, Any] = {"match": "all", "criteria": []}
 # Labels of the parameter keys the criteria use (SPEC 9.3 names).
 PARAMETER_LABELS = {
-    "values": _lazy("genders"),
-    "from": _lazy("from"),
-    "to": _lazy("to"),
-    "unit": _lazy("unit"),
-    "period": _lazy("period"),
-    "services": _lazy("services"),
-    "groups": _lazy("groups"),
-    "items": _lazy("item numbers"),
-    "channel": _lazy("channel"),
-    "min": _lazy("min"),
-    "max": _lazy("max"),
-    "item_group": _lazy("item group"),
-    "events": _lazy("events"),
-    "productions": _lazy("productions"),
-    "days_back": _lazy("days back"),
-    "max_days": _lazy("max days before the event"),
-    "value": _lazy("value"),
-    "op": _lazy("comparison"),
-    "mode": _lazy("mode"),
-    "days": _lazy("days"),
-    "permissions": _lazy("permissions"),
-    "tags": _lazy("tags"),
-    "venue": _lazy("venue"),
-    "max_km": _lazy("max km"),
-    "kind": _lazy("kind"),
-    "attribute": _lazy("attribute"),
+    "values": gettext_lazy("genders"),
+    "from": gettext_lazy("from"),
+    "to": gettext_lazy("to"),
+    "unit": gettext_lazy("unit"),
+    "period": gettext_lazy("period"),
+    "services": gettext_lazy("services"),
+    "groups": gettext_lazy("groups"),
+    "items": gettext_lazy("item numbers"),
+    "channel": gettext_lazy("channel"),
+    "min": gettext_lazy("min"),
+    "max": gettext_lazy("max"),
+    "item_group": gettext_lazy("item group"),
+    "events": gettext_lazy("events"),
+    "productions": gettext_lazy("productions"),
+    "days_back": gettext_lazy("days back"),
+    "max_days": gettext_lazy("max days before the event"),
+    "value": gettext_lazy("value"),
+    "op": gettext_lazy("comparison"),
+    "mode": gettext_lazy("mode"),
+    "days": gettext_lazy("days"),
+    "permissions": gettext_lazy("permissions"),
+    "tags": gettext_lazy("tags"),
+    "venue": gettext_lazy("venue"),
+    "max_km": gettext_lazy("max km"),
+    "kind": gettext_lazy("kind"),
+    "attribute": gettext_lazy("attribute"),
 }
 
 
@@ -100,7 +125,13 @@ def _catalogue(request: HttpRequest) -> dict[str, Any]:
             {"type": key, "label": str(cls.label), "parameters": cls.parameters}
             for key, cls in CRITERIA.items()
         ],
-        "choices": {**CHOICES, **_names(request)},
+        "choices": {
+            **{
+                kind: [[value, str(label)] for value, label in pairs]
+                for kind, pairs in CHOICES.items()
+            },
+            **_names(request),
+        },
         "parameter_labels": {key: str(label) for key, label in PARAMETER_LABELS.items()},
         "labels": {
             "all": _("all of"),
@@ -112,6 +143,9 @@ def _catalogue(request: HttpRequest) -> dict[str, Any]:
             "exclude": _("Exclude"),
             "add_exclude": _("Add exclusion"),
             "customers": _("customers"),
+            "last_days": _("last days"),
+            "next_days": _("next days"),
+            "dates": _("from–to"),
         },
     }
 

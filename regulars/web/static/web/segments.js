@@ -50,8 +50,8 @@
     const mode = "last_days" in period ? "last_days" : "next_days" in period ? "next_days"
       : "from" in period ? "dates" : "";
     const wrap = el("span", { class: "param-period" });
-    wrap.appendChild(select([["", "—"], ["last_days", "last_days"], ["next_days", "next_days"],
-      ["dates", "from–to"]], mode, (value) => {
+    wrap.appendChild(select([["", "—"], ["last_days", labels.last_days],
+      ["next_days", labels.next_days], ["dates", labels.dates]], mode, (value) => {
       if (!value) delete criterion[key];
       else if (value === "dates") criterion[key] = { from: "", to: "" };
       else criterion[key] = { [value]: 30 };
@@ -80,8 +80,10 @@
       input = periodEditor(criterion, key);
     } else if (MULTI.includes(kind)) {
       input = el("select", { multiple: "", "data-param": key, size: Math.min(4, (choices || []).length || 1) });
-      (choices || []).forEach((value) => {
-        const option = el("option", { value: value, text: value });
+      (choices || []).forEach((choice) => {
+        // a choice is a value, or a [value, label] pair
+        const [value, text] = Array.isArray(choice) ? choice : [choice, choice];
+        const option = el("option", { value: value, text: text });
         if ((criterion[key] || []).includes(value)) option.selected = true;
         input.appendChild(option);
       });
