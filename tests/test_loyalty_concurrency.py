@@ -1,12 +1,10 @@
 """Concurrent redemptions and concurrent requests with one idempotency key (LOY-8)."""
 
-import datetime
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
 from loyalty_world import build
 
 from regulars.commerce.models import Item
@@ -114,19 +112,41 @@ def test_one_key_at_once_runs_once(org):
     assert runs == [1]
 
 
-def test_abandoned_key_can_be_retried(org):
-    IdempotencyKey.objects.create(
-        organisation=org,
-        key="crashed",
-        request_hash="f",
-        created_at=timezone.now() - datetime.timedelta(minutes=6),
+def test_failed_work_leaves_no_key_and_can_be_retried(org):
+    def crash():
+        raise RuntimeError("the till lost its connection")
+
+    def call(work):
+        return run_once(
+            organisation=org,
+            key="crashed",
+            fingerprint="f",
+            work=work,
+            refusal=lambda e: Response(422, {}),
+        )
+
+    with pytest.raises(RuntimeError):
+        call(crash)
+    assert not IdempotencyKey.objects.filter(key="crashed").exists()
+    assert call(lambda: Response(201, {"ok": True})) == Response(201, {"ok": True})
+    assert IdempotencyKey.objects.get(key="crashed").response_body == {"ok": True}
+
+
+def test_refusal_is_remembered_and_replayed(org):
+    def refused():
+        raise LoyaltyError("insufficient_points", "needs 10 points, 0 available")
+
+    def call(work):
+        return run_once(
+            organisation=org,
+            key="refused",
+            fingerprint="f",
+            work=work,
+            refusal=lambda e: Response(422, {"code": e.code}),
+        )
+
+    assert call(refused) == Response(422, {"code": "insufficient_points"})
+    assert call(lambda: Response(201, {"ok": True})) == Response(
+        422, {"code": "insufficient_points"}
     )
-    response = run_once(
-        organisation=org,
-        key="crashed",
-        fingerprint="f",
-        work=lambda: Response(201, {"ok": True}),
-        refusal=lambda e: Response(422, {}),
-    )
-    assert response == Response(201, {"ok": True})
-    assert IdempotencyKey.objects.get(key="crashed").done is True
+    assert IdempotencyKey.objects.filter(key="refused").count() == 1

@@ -165,3 +165,51 @@ def test_till_page_takes_a_gift_card(world, carol):
     assert "Paid with gift card" in receipt and '<th id="due">250.00</th>' in receipt
     card.refresh_from_db()
     assert card.remaining_cents == 0
+
+
+def test_gift_card_product_is_edited_with_validation(world, mia, bob):
+    product = create_gift_card_product(
+        program=world.program, name="Gavekort 100 kr", value_cents=10000, point_price=50
+    )
+    adjust_points(program=world.program, customer=world.anna, amount=80, description="Start")
+    bought = buy_gift_card(customer=world.anna, product=product)
+    url = reverse("web:loyalty_gift_product_edit", args=[world.program.pk, product.pk])
+    client = login(mia)
+    form = client.get(url).content.decode()
+    assert 'value="Gavekort 100 kr"' in form and 'value="100.00"' in form
+    fields = {"name": "Gavekort 200 kr", "value": "200.00", "point_price": "90"}
+    refused = client.post(url, {**fields, "point_price": "0", "valid_days": "365"})
+    assert "Check the gift card." in refused.content.decode()
+    blank = client.post(url, {**fields, "name": "  ", "valid_days": "365"})
+    assert "Check the gift card." in blank.content.decode()
+    product.refresh_from_db()
+    assert (product.name, product.value_cents, product.point_price) == (
+        "Gavekort 100 kr",
+        10000,
+        50,
+    )
+    saved = client.post(url, {**fields, "valid_days": "30", "active": "on"})
+    assert saved.url == reverse("web:loyalty_program", args=[world.program.pk])
+    product.refresh_from_db()
+    assert (product.name, product.value_cents, product.point_price, product.valid_days) == (
+        "Gavekort 200 kr",
+        20000,
+        90,
+        30,
+    )
+    assert product.active is True
+    bought.refresh_from_db()
+    assert (bought.value_cents, bought.remaining_cents) == (10000, 10000)
+    client.post(url, {**fields, "valid_days": "30"})
+    product.refresh_from_db()
+    assert product.active is False
+    program_page = client.get(reverse("web:loyalty_program", args=[world.program.pk]))
+    assert "Gavekort 200 kr: 200.00 = 90 points (inactive)" in program_page.content.decode()
+    portal = Client().get(reverse("web:portal", args=[customer_page_token(world.anna.pk)]))
+    assert "Gavekort 200 kr" not in portal.content.decode()
+    assert login(bob).get(url).status_code == 404
+    other_program = Program.objects.get(organisation=bob.memberships.get().organisation)
+    foreign = reverse("web:loyalty_gift_product_edit", args=[other_program.pk, product.pk])
+    assert login(bob).post(foreign, {**fields, "valid_days": "1"}).status_code == 404
+    product.refresh_from_db()
+    assert product.valid_days == 30

@@ -170,15 +170,39 @@ def set_service_rule(*, program: Program, service: Service, points: int) -> Serv
 def create_gift_card_product(
     *, program: Program, name: str, value_cents: int, point_price: int, valid_days: int = 365
 ) -> GiftCardProduct:
-    if value_cents <= 0 or point_price <= 0 or valid_days <= 0:
-        raise LoyaltyError("bad_gift_card", "value, point price and validity must be positive")
+    _check_gift_card_product(name, value_cents, point_price, valid_days)
     return GiftCardProduct.objects.create(
         program=program,
-        name=name,
+        name=name.strip(),
         value_cents=value_cents,
         point_price=point_price,
         valid_days=valid_days,
     )
+
+
+@transaction.atomic
+def update_gift_card_product(
+    *,
+    product: GiftCardProduct,
+    name: str,
+    value_cents: int,
+    point_price: int,
+    valid_days: int,
+    active: bool,
+) -> GiftCardProduct:
+    """Change what a gift card costs and is worth; cards already issued keep their value."""
+    _check_gift_card_product(name, value_cents, point_price, valid_days)
+    product.name, product.value_cents, product.point_price = name.strip(), value_cents, point_price
+    product.valid_days, product.active = valid_days, active
+    product.save(update_fields=["name", "value_cents", "point_price", "valid_days", "active"])
+    return product
+
+
+def _check_gift_card_product(name: str, value_cents: int, point_price: int, valid_days: int):
+    if not name.strip():
+        raise LoyaltyError("name_required", "a gift card needs a name")
+    if value_cents <= 0 or point_price <= 0 or valid_days <= 0:
+        raise LoyaltyError("bad_gift_card", "value, point price and validity must be positive")
 
 
 @transaction.atomic

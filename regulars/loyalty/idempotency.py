@@ -1,8 +1,10 @@
 """Idempotency keys for till writes (LOY-8): a retried request never earns or spends twice.
 
-The key is claimed in its own committed transaction before the work starts; the work and
-the stored response commit together, so a replay sees either nothing done (409 while it
-runs) or exactly the first response.
+The key, the work and the stored response share one transaction, so a key is either
+unknown or holds its first response; a request that fails unexpectedly leaves no key
+behind and may simply be retried. While the first request runs, PostgreSQL refuses a
+second one with the key (409) by a transaction-scoped advisory lock on the key; SQLite
+runs one writer at a time, so there the second request waits and then gets the replay.
 """
 
 import datetime
@@ -10,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from regulars.orgs.models import Organisation
@@ -19,8 +21,6 @@ from .errors import LoyaltyError
 from .models import IdempotencyKey
 
 KEEP_FOR = datetime.timedelta(hours=24)
-# A claim still running after this long belongs to a process that died; it may be retried.
-ABANDONED_AFTER = datetime.timedelta(minutes=5)
 
 
 class KeyInUse(LoyaltyError):
@@ -52,60 +52,69 @@ def run_once(
     """Run `work` once per key; later calls with the key get the first response back.
 
     A refused request (LoyaltyError, nothing written) is remembered like a success; an
-    unexpected failure forgets the key so that the client may retry.
+    unexpected failure rolls the key back with the work, so the client may retry.
     """
     if not key or len(key) > 200:
         raise LoyaltyError("bad_idempotency_key", "Idempotency-Key must be 1–200 characters")
-    record = _claim(organisation, key, fingerprint)
-    if record.done:
-        return Response(record.response_status or 200, record.response_body or {})
     try:
         with transaction.atomic():
+            first = _first_response(organisation, key, fingerprint)
+            if first is not None:
+                return first
             response = work()
-            _finish(record, response)
+            _remember(organisation, key, fingerprint, response)
+            return response
+    except KeyInUse:
+        raise
     except LoyaltyError as refused:
         response = refusal(refused)
-        _finish(record, response)
-    except BaseException:
-        IdempotencyKey.objects.filter(pk=record.pk, done=False).delete()
-        raise
+    # The refused work was rolled back; remember the refusal in a transaction of its own.
+    with transaction.atomic():
+        first = _first_response(organisation, key, fingerprint)
+        if first is not None:
+            return first
+        _remember(organisation, key, fingerprint, response)
     return response
 
 
-def _claim(organisation: Organisation, key: str, fingerprint: str) -> IdempotencyKey:
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                organisation=organisation,
-                key=key,
-                request_hash=fingerprint,
-                created_at=timezone.now(),
-            )
-    except IntegrityError:
-        pass
-    record = IdempotencyKey.objects.get(organisation=organisation, key=key)
-    if record.request_hash != fingerprint:
+def _first_response(organisation: Organisation, key: str, fingerprint: str) -> Response | None:
+    """The response stored under the key, None when the key is new; 409/422 as above."""
+    _lock_key(organisation, key)
+    found = (
+        IdempotencyKey.objects.filter(organisation=organisation, key=key)
+        .values_list("request_hash", "response_status", "response_body")
+        .first()
+    )
+    if found is None:
+        return None
+    request_hash, status, body = found
+    if request_hash != fingerprint:
         raise KeyInUse(422, "this Idempotency-Key was used for a different request")
-    if not record.done:
-        if record.created_at < timezone.now() - ABANDONED_AFTER and _take_over(record):
-            return record
+    return Response(status, body)
+
+
+def _lock_key(organisation: Organisation, key: str) -> None:
+    """PostgreSQL: hold the key's advisory lock until the transaction ends, or refuse."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{organisation.pk}\0{key}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+        (locked,) = cursor.fetchone()
+    if not locked:
         raise KeyInUse(409, "a request with this Idempotency-Key is still running")
-    return record
 
 
-def _take_over(record: IdempotencyKey) -> bool:
-    """Claim an abandoned key; only one of several retrying requests wins."""
-    now = timezone.now()
-    taken = IdempotencyKey.objects.filter(
-        pk=record.pk, done=False, created_at=record.created_at
-    ).update(created_at=now)
-    record.created_at = now
-    return taken == 1
-
-
-def _finish(record: IdempotencyKey, response: Response) -> None:
-    IdempotencyKey.objects.filter(pk=record.pk).update(
-        done=True, response_status=response.status, response_body=response.body
+def _remember(organisation: Organisation, key: str, fingerprint: str, response: Response) -> None:
+    IdempotencyKey.objects.create(
+        organisation=organisation,
+        key=key,
+        request_hash=fingerprint,
+        response_status=response.status,
+        response_body=response.body,
+        created_at=timezone.now(),
     )
 
 

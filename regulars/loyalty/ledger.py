@@ -1,12 +1,15 @@
-"""The ledger primitive: lock a balance, append an entry, keep the cache equal to the sum.
+"""The ledger primitive: lock balances, append entries, keep the cache equal to the sum.
 
-Callers run inside `transaction.atomic`. Balances are locked in ascending (program,
-customer) order by `lock_balances` so that two sales never wait on each other in a cycle.
+Callers run inside `transaction.atomic`. `lock_balances` locks a customer's balance rows in
+ascending program order in one statement, so that two sales never wait on each other in a
+cycle; `append_entries` writes a sale's entries in one insert and each touched balance in
+one update.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -18,46 +21,80 @@ from .models import Balance, LedgerEntry, Program
 
 def lock_balance(program: Program, customer: Customer) -> Balance:
     """The customer's balance row in the program, locked until the transaction ends."""
-    rows = Balance.objects.select_for_update().filter(program=program, customer=customer)
-    balance = rows.first()
-    if balance is None:
-        try:
-            with transaction.atomic():
-                Balance.objects.create(program=program, customer=customer, points=0)
-        except IntegrityError:
-            pass  # created meanwhile by a concurrent transaction; lock theirs
-        balance = rows.get()
-    return balance
+    return lock_balances([program], customer)[program.pk]
 
 
 def lock_balances(programs: Iterable[Program], customer: Customer) -> dict[int, Balance]:
-    return {p.pk: lock_balance(p, customer) for p in sorted(programs, key=lambda p: p.pk)}
+    """Balance rows by program id, locked; a missing row is created at 0 first."""
+    program_ids = sorted({p.pk for p in programs})
+    rows = (
+        Balance.objects.select_for_update()
+        .filter(customer=customer, program_id__in=program_ids)
+        .order_by("program_id")
+    )
+    found = {b.program_id: b for b in rows} if program_ids else {}
+    missing = [pk for pk in program_ids if pk not in found]
+    if missing:
+        # A concurrent transaction may create the same row: keep theirs and lock it.
+        Balance.objects.bulk_create(
+            [Balance(program_id=pk, customer=customer, points=0) for pk in missing],
+            ignore_conflicts=True,
+        )
+        found.update((b.program_id, b) for b in rows.filter(program_id__in=missing))
+    for balance in found.values():
+        balance.customer = customer
+    return found
+
+
+@dataclass
+class Change:
+    """One entry to append to a locked balance; `cause` names what caused it."""
+
+    balance: Balance
+    amount: int
+    kind: str
+    cause: dict = field(default_factory=dict)
 
 
 def append_entry(*, balance: Balance, amount: int, kind: str, at=None, **cause) -> LedgerEntry:
     """Append one entry to a locked balance; a result below zero raises and writes nothing."""
+    return append_entries([Change(balance, amount, kind, cause)], at=at)[0]
+
+
+def append_entries(changes: list[Change], at=None) -> list[LedgerEntry]:
+    """Append entries in order; any balance going below zero raises and writes nothing."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("append_entry must run inside a transaction")
-    new_points = balance.points + amount
-    if new_points < 0:
-        raise LoyaltyError(
-            "insufficient_points",
-            f"not enough points: balance {balance.points}, needs {-amount}",
+        raise RuntimeError("append_entries must run inside a transaction")
+    at = at or timezone.now()
+    points = {id(c.balance): c.balance.points for c in changes}
+    entries = []
+    for change in changes:
+        balance = change.balance
+        new_points = points[id(balance)] + change.amount
+        if new_points < 0:
+            raise LoyaltyError(
+                "insufficient_points",
+                f"not enough points: balance {points[id(balance)]}, needs {-change.amount}",
+            )
+        points[id(balance)] = new_points
+        entries.append(
+            LedgerEntry(
+                organisation_id=balance.customer.organisation_id,
+                program_id=balance.program_id,
+                customer=balance.customer,
+                amount=change.amount,
+                kind=change.kind,
+                created_at=at,
+                balance_after=new_points,
+                **change.cause,
+            )
         )
-    customer = balance.customer
-    entry = LedgerEntry.objects.create(
-        organisation_id=customer.organisation_id,
-        program_id=balance.program_id,
-        customer=customer,
-        amount=amount,
-        kind=kind,
-        created_at=at or timezone.now(),
-        balance_after=new_points,
-        **cause,
-    )
-    Balance.objects.filter(pk=balance.pk).update(points=new_points, updated_at=timezone.now())
-    balance.points = new_points
-    return entry
+    LedgerEntry.objects.bulk_create(entries)
+    now = timezone.now()
+    for balance in {id(c.balance): c.balance for c in changes}.values():
+        balance.points = points[id(balance)]
+        Balance.objects.filter(pk=balance.pk).update(points=balance.points, updated_at=now)
+    return entries
 
 
 def ledger_differences() -> list[tuple[int, int, int, int]]:

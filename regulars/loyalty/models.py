@@ -321,14 +321,16 @@ class BasketLine(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A write request's `Idempotency-Key` and its first response, kept at least 24 h."""
+    """A write request's `Idempotency-Key` and its first response, kept at least 24 h.
+
+    Written in the same transaction as the request's work, so it always holds a response.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
-    done = models.BooleanField(default=False)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
     created_at = models.DateTimeField()
 
     class Meta:

@@ -19,7 +19,7 @@ from regulars.orgs.models import Organisation
 
 from . import giftcards
 from .errors import LoyaltyError
-from .ledger import append_entry, lock_balances
+from .ledger import Change, append_entries, lock_balances
 from .models import EntryKind, ItemRule, Program
 from .queries import (
     active_programs,
@@ -343,24 +343,28 @@ def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -
 def _write_points(quote: Quote, sale: Sale, locked, at) -> None:
     """Spend first, then earn: points earned on a sale cannot pay for the same sale."""
     saved = {sl.line_number: sl for sl in sale.saved_lines}  # type: ignore[attr-defined]
-    for line in quote.lines:
-        if line.points_program_id is not None:
-            append_entry(
-                balance=locked[line.points_program_id],
-                amount=-line.points_used,
-                kind=EntryKind.REDEEM,
-                sale_line=saved[line.line_number],
-                description=f"{line.quantity} × {line.item.name or line.item.number}",
-                at=at,
-            )
-    for line in quote.lines:
-        for lp in line.programs:
-            if lp.points_earned:
-                append_entry(
-                    balance=locked[lp.program_id],
-                    amount=lp.points_earned,
-                    kind=EntryKind.EARN,
-                    sale_line=saved[line.line_number],
-                    description=f"{line.quantity} × {line.item.name or line.item.number}",
-                    at=at,
-                )
+    spent = [
+        Change(
+            locked[line.points_program_id],
+            -line.points_used,
+            EntryKind.REDEEM,
+            _cause(line, saved),
+        )
+        for line in quote.lines
+        if line.points_program_id is not None
+    ]
+    earned = [
+        Change(locked[lp.program_id], lp.points_earned, EntryKind.EARN, _cause(line, saved))
+        for line in quote.lines
+        for lp in line.programs
+        if lp.points_earned
+    ]
+    if spent or earned:
+        append_entries(spent + earned, at=at)
+
+
+def _cause(line: QuoteLine, saved: dict[int, SaleLine]) -> dict:
+    return {
+        "sale_line": saved[line.line_number],
+        "description": f"{line.quantity} × {line.item.name or line.item.number}",
+    }

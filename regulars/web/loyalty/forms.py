@@ -43,6 +43,10 @@ class GiftCardProductForm(forms.Form):
     valid_days = forms.IntegerField(label=_("Valid for days"), min_value=1, initial=365)
 
 
+class GiftCardProductEditForm(GiftCardProductForm):
+    active = forms.BooleanField(label=_("Active (customers can buy it)"), required=False)
+
+
 class AdjustmentForm(forms.Form):
     customer = forms.CharField(label=_("Customer (e-mail or external id)"), max_length=200)
     program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.none())

@@ -5,15 +5,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from regulars.commerce.models import Item, Service
+from regulars.commerce.models import Item, Service, cents_to_decimal
 from regulars.loyalty import actions
 from regulars.loyalty.errors import LoyaltyError
-from regulars.loyalty.models import ItemRulePeriod, Program
+from regulars.loyalty.models import GiftCardProduct, ItemRulePeriod, Program
 from regulars.loyalty.notifications import settings_for
 from regulars.loyalty.queries import dealer_totals
 from regulars.web.access import get_object_for_org, staff_view
 
-from .forms import GiftCardProductForm, ItemRuleForm, ProgramForm, ServiceRuleForm, TemplatesForm
+from .forms import (
+    GiftCardProductEditForm,
+    GiftCardProductForm,
+    ItemRuleForm,
+    ProgramForm,
+    ServiceRuleForm,
+    TemplatesForm,
+)
 
 
 @staff_view("market")
@@ -186,6 +193,43 @@ def gift_product(request: HttpRequest, program_id: int) -> HttpResponse:
             valid_days=data["valid_days"],
         ),
     )
+
+
+@staff_view("market")
+def gift_product_edit(request: HttpRequest, program_id: int, product_id: int) -> HttpResponse:
+    """Name, value, point price, validity and whether customers can still buy it (LOY-10)."""
+    program = get_object_for_org(request, Program, pk=program_id)
+    product = GiftCardProduct.objects.filter(program=program, pk=product_id).first()
+    if product is None:
+        raise Http404
+    initial = {
+        "name": product.name,
+        "value": cents_to_decimal(product.value_cents),
+        "point_price": product.point_price,
+        "valid_days": product.valid_days,
+        "active": product.active,
+    }
+    form = GiftCardProductEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.update_gift_card_product(
+                product=product,
+                name=data["name"],
+                value_cents=int(data["value"] * 100),
+                point_price=data["point_price"],
+                valid_days=data["valid_days"],
+                active=data["active"],
+            )
+        except LoyaltyError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("The gift card is updated."))
+            return redirect("web:loyalty_program", program.pk)
+    elif request.method == "POST":
+        messages.error(request, _("Check the gift card."))
+    context = {"program": program, "product": product, "form": form}
+    return render(request, "web/loyalty/gift_product.html", context)
 
 
 @staff_view("market")

@@ -36,6 +36,11 @@ urlpatterns = [
     path(
         "programs/<int:program_id>/gift-cards/", programs.gift_product, name="loyalty_gift_product"
     ),
+    path(
+        "programs/<int:program_id>/gift-cards/<int:product_id>/",
+        programs.gift_product_edit,
+        name="loyalty_gift_product_edit",
+    ),
     path("programs/<int:program_id>/redeemed/", reports.redeemed, name="loyalty_redeemed"),
     path("report/", reports.entries, name="loyalty_entries"),
     path("customers/<int:customer_id>/", reports.customer_history, name="loyalty_customer"),
