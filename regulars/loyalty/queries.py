@@ -25,6 +25,8 @@ def local_date(organisation: Organisation, at: datetime.datetime) -> datetime.da
 
 def programs_for(organisation: Organisation) -> QuerySet[Program]:
     """The organisation's own programs and the supplier programs it uses (LOY-12)."""
+    if organisation.supplier_id is None:
+        return Program.objects.filter(organisation=organisation)
     used = Q(
         organisation_id=organisation.supplier_id,
         uses__dealer=organisation,
@@ -69,22 +71,51 @@ def customer_may_earn(program: Program, customer: Customer, channel: str) -> boo
     return channel != "adhoc" or program.earn_on_adhoc
 
 
-def item_rules(programs: list[Program], item_numbers: set[str]) -> dict[tuple[int, str], ItemRule]:
-    """Rules by (program id, item number); supplier rules match dealers' items by number."""
-    rules = (
+@dataclass(frozen=True)
+class ItemTerms:
+    """An item's standard terms in a program and the time-limited periods overriding them."""
+
+    standard: Terms
+    periods: tuple[tuple[datetime.date, datetime.date, Terms], ...]
+
+    def on(self, day: datetime.date) -> Terms:
+        """The terms on a local day: a period in force overrides the standard."""
+        for starts_on, ends_on, terms in self.periods:
+            if starts_on <= day <= ends_on:
+                return terms
+        return self.standard
+
+
+def item_terms(programs: list[Program], item_numbers: set[str]) -> dict[tuple[int, str], ItemTerms]:
+    """Terms by (program id, item number), periods included, in one query.
+
+    Supplier rules match dealers' items by number.
+    """
+    rows = (
         ItemRule.objects.filter(program__in=programs, item__number__in=item_numbers)
-        .select_related("item")
-        .prefetch_related("periods")
+        .order_by("pk", "periods__starts_on", "periods__id")
+        .values_list(
+            "program_id",
+            "item__number",
+            "points_earned",
+            "point_price",
+            "purchasable_for_points",
+            "periods__starts_on",
+            "periods__ends_on",
+            "periods__points_earned",
+            "periods__point_price",
+            "periods__purchasable_for_points",
+        )
     )
-    return {(r.program_id, r.item.number): r for r in rules}
-
-
-def terms_on(rule: ItemRule, day: datetime.date) -> Terms:
-    """The rule's terms on a local day: a time-limited period overrides the standard."""
-    for period in rule.periods.all():
-        if period.starts_on <= day <= period.ends_on:
-            return Terms(period.points_earned, period.point_price, period.purchasable_for_points)
-    return Terms(rule.points_earned, rule.point_price, rule.purchasable_for_points)
+    standard: dict[tuple[int, str], Terms] = {}
+    periods: dict[tuple[int, str], list] = {}
+    for row in rows:
+        key = (row[0], row[1])
+        standard[key] = Terms(*row[2:5])
+        periods.setdefault(key, [])
+        if row[5] is not None:
+            periods[key].append((row[5], row[6], Terms(*row[7:10])))
+    return {key: ItemTerms(standard[key], tuple(periods[key])) for key in standard}
 
 
 def balances_of(customer: Customer, programs: list[Program]) -> dict[int, int]:

@@ -20,16 +20,16 @@ from regulars.orgs.models import Organisation
 from . import giftcards
 from .errors import LoyaltyError
 from .ledger import Change, append_entries, lock_balances
-from .models import EntryKind, ItemRule, Program
+from .models import EntryKind, Program
 from .queries import (
+    ItemTerms,
     active_programs,
     balances_of,
     customer_may_earn,
     earns_on,
-    item_rules,
+    item_terms,
     local_date,
     redeems_on,
-    terms_on,
 )
 
 
@@ -100,7 +100,7 @@ class Catalogue:
 
     items: dict[str, Item]
     programs: list[Program]
-    rules: dict[tuple[int, str], ItemRule]
+    rules: dict[tuple[int, str], ItemTerms]
 
 
 def load_catalogue(
@@ -110,7 +110,7 @@ def load_catalogue(
     return Catalogue(
         items=_items(organisation, lines),
         programs=programs,
-        rules=item_rules(programs, {line.item_number for line in lines}),
+        rules=item_terms(programs, {line.item_number for line in lines}),
     )
 
 
@@ -189,7 +189,7 @@ def _redeem_line(line, customer, programs, rules, day, balances, spent) -> None:
     if not redeems_on(program, day):
         raise LoyaltyError("outside_redemption_period", f"{where}: outside the redemption period")
     rule = rules.get((program.pk, line.item.number))
-    terms = terms_on(rule, day) if rule else None
+    terms = rule.on(day) if rule else None
     if terms is None or not terms.purchasable_for_points or terms.point_price < 1:
         raise LoyaltyError("not_purchasable", f"{where}: item cannot be bought for points")
     cost = terms.point_price * line.quantity
@@ -206,7 +206,7 @@ def _redeem_line(line, customer, programs, rules, day, balances, spent) -> None:
 
 def _line_terms(line, program, customer, channel, rules, day, balances, spent) -> LineProgram:
     rule = rules.get((program.pk, line.item.number))
-    terms = terms_on(rule, day) if rule else None
+    terms = rule.on(day) if rule else None
     earned = 0
     if (
         terms is not None
