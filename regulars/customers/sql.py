@@ -64,7 +64,11 @@ def insert_objects(objects: Sequence[models.Model]) -> None:
     if not objects:
         return
     model = type(objects[0])
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not field.generated  # the database computes those
+    ]
     ids = insert_rows(
         model,
         [field.column for field in fields if field.column],

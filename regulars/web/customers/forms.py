@@ -101,6 +101,10 @@ class CustomerForm(forms.ModelForm):
             for name in ("groups", "tags", "new_tags"):
                 del self.fields[name]
 
+    def clean_email(self) -> str:
+        # Stored lower-case, as imports store it, so searches and matches find it.
+        return self.cleaned_data["email"].strip().lower()
+
     def clean_mobile(self) -> str:
         raw = self.cleaned_data["mobile"].strip()
         if not raw:

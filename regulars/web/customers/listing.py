@@ -10,13 +10,15 @@ import binascii
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import phonenumbers
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
 from regulars.customers.models import Customer
+from regulars.customers.queries import search_word
 from regulars.orgs.models import Organisation
 
 PAGE_SIZE = 50
@@ -30,7 +32,6 @@ SORTS: dict[str, tuple[str, ...]] = {
     "created": ("created_at", "id"),
 }
 DEFAULT_SORT = "name"
-DIGITS = re.compile(r"\d")
 PHONE_LIKE = re.compile(r"\+?[\d \-]{6,}")
 
 
@@ -66,42 +67,88 @@ class CustomerPage:
 EXACT_MATCH_LIMIT = 500
 
 
-def search_customers(organisation: Organisation, filters: CustomerFilters) -> QuerySet[Customer]:
-    """The organisation's (not erased) customers matching the search and filters."""
+@dataclass
+class Matches:
+    """The customers a list view shows and how many they are (COUNT_LIMIT + 1: more)."""
+
+    customers: QuerySet[Customer]
+    total: int
+
+
+def find_customers(organisation: Organisation, filters: CustomerFilters) -> Matches:
+    """The organisation's (not erased) customers matching the filters and the search.
+
+    Their ids are fetched first, in no order and at most COUNT_LIMIT + 1, with every
+    filter in the shape that lets the planner start from the smallest set (a group's
+    rows, a search word's index range); sorted, it would walk the sort index across all
+    customers looking for the few that match. When there are more than that, they are
+    dense enough for the walk to fill a page soon, and the filters go on the walk."""
     customers = Customer.objects.filter(organisation=organisation, erased_at__isnull=True)
+    conditions = _flag_conditions(filters)
+    candidates = customers
     if filters.q:
-        customers = _search(customers, filters.q, organisation.country)
-    if filters.group:
-        customers = customers.filter(groups=filters.group)
-    if filters.tag:
-        customers = customers.filter(tags=filters.tag)
+        search = _search_condition(customers, filters.q, organisation)
+        conditions &= search
+        # The search names the organisation in each of its index ranges; naming it once
+        # more outside them leads SQLite to scan the organisation's customers instead.
+        candidates = Customer.objects.filter(search, erased_at__isnull=True)
+    memberships = _memberships(filters, _member_in)
+    found = _ids(candidates.filter(conditions, *memberships), COUNT_LIMIT + 1)
+    if len(found) <= COUNT_LIMIT:
+        return Matches(Customer.objects.filter(pk__in=found), total=len(found))
+    walk = customers.filter(conditions, *_memberships(filters, _member_exists))
+    return Matches(walk, total=COUNT_LIMIT + 1)
+
+
+def _flag_conditions(filters: CustomerFilters) -> Q:
+    conditions = Q()
     if filters.consent == "email":
-        customers = customers.filter(email_consent=True)
+        conditions &= Q(email_consent=True)
     elif filters.consent == "sms":
-        customers = customers.filter(sms_consent=True)
+        conditions &= Q(sms_consent=True)
     elif filters.consent == "none":
-        customers = customers.filter(email_consent=False, sms_consent=False)
+        conditions &= Q(email_consent=False, sms_consent=False)
     if filters.member in ("yes", "no"):
-        customers = customers.filter(member=filters.member == "yes")
-    return customers
+        conditions &= Q(member=filters.member == "yes")
+    return conditions
 
 
-def _search(customers: QuerySet[Customer], query: str, country: str) -> QuerySet[Customer]:
-    """A whole e-mail address, mobile number or external id is looked up through its
-    index first; only when nothing has it exactly do the words search inside names,
-    addresses and numbers (a scan of the organisation's customers)."""
-    # Ids first, without the list's ordering: sorted by name, SQLite walks the name index
-    # across every customer instead of reading the few rows the e-mail/mobile index has.
-    exact_ids = list(
-        customers.filter(_exact_query(query.strip(), country))
-        .order_by()
-        .values_list("pk", flat=True)[:EXACT_MATCH_LIMIT]
-    )
+def _memberships(filters: CustomerFilters, shape: Callable[..., Q | Exists]) -> list[Q | Exists]:
+    """The group and tag filters, in the given shape."""
+    memberships = []
+    if filters.group:
+        memberships.append(shape(Customer.groups.through, customergroup_id=filters.group))
+    if filters.tag:
+        memberships.append(shape(Customer.tags.through, tag_id=filters.tag))
+    return memberships
+
+
+def _member_in(through: type[Model], **member_of: int) -> Q:
+    """id IN (the group's customers): the planner can start from the group's rows."""
+    return Q(pk__in=through.objects.filter(**member_of).values("customer_id"))
+
+
+def _member_exists(through: type[Model], **member_of: int) -> Exists:
+    """EXISTS (…): a probe per customer while walking the sort index."""
+    return Exists(through.objects.filter(customer_id=OuterRef("pk"), **member_of))
+
+
+def _search_condition(customers: QuerySet[Customer], query: str, organisation: Organisation) -> Q:
+    """A whole e-mail address, mobile number or external id, when a customer has it;
+    otherwise every word must start a name or the e-mail address (or be the external id),
+    each an index range (customers.queries.search_word)."""
+    exact = _exact_query(query.strip(), organisation.country)
+    exact_ids = _ids(customers.filter(exact), EXACT_MATCH_LIMIT)
     if exact_ids:
-        return customers.filter(pk__in=exact_ids)
-    for term in _terms(query):
-        customers = customers.filter(_term_query(term))
-    return customers
+        return Q(pk__in=exact_ids)
+    words = Q()
+    for word in query.split():
+        words &= search_word(organisation, word)
+    return words
+
+
+def _ids(customers: QuerySet[Customer], limit: int) -> list[int]:
+    return list(customers.order_by().values_list("pk", flat=True)[:limit])
 
 
 def _exact_query(query: str, country: str) -> Q:
@@ -116,27 +163,6 @@ def _exact_query(query: str, country: str) -> Q:
     return Q(external_id=query)
 
 
-def _terms(query: str) -> list[str]:
-    """Search words; a phone number written with spaces ("20 30 40 50") is one word."""
-    if PHONE_LIKE.fullmatch(query.strip()):
-        return ["".join(DIGITS.findall(query))]
-    return query.split()
-
-
-def _term_query(term: str) -> Q:
-    """One search word matches a name, the e-mail, the external id or the mobile number."""
-    query = (
-        Q(first_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(email__icontains=term)
-        | Q(external_id=term)
-    )
-    digits = "".join(DIGITS.findall(term))
-    if len(digits) >= 4 and len(digits) >= len(term.strip("+ ")) - 2:
-        query |= Q(mobile__contains=digits)
-    return query
-
-
 def customer_page(
     organisation: Organisation,
     filters: CustomerFilters,
@@ -144,33 +170,26 @@ def customer_page(
     before: str | None = None,
 ) -> CustomerPage:
     sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    matching = search_customers(organisation, filters)
+    matches = find_customers(organisation, filters)
     after_key, before_key = decode_cursor(after, sort), decode_cursor(before, sort)
     if before_key is not None:
-        rows = list(
-            matching.filter(_beyond(sort, before_key, backwards=True)).order_by(*_reversed(sort))[
-                : PAGE_SIZE + 1
-            ]
-        )
+        earlier = matches.customers.filter(_beyond(sort, before_key, backwards=True))
+        rows = list(earlier.order_by(*_reversed(sort))[: PAGE_SIZE + 1])
         has_more_before = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE][::-1]
         has_more_after = True
     else:
-        query = matching
+        query = matches.customers
         if after_key is not None:
             query = query.filter(_beyond(sort, after_key, backwards=False))
         rows = list(query.order_by(*sort)[: PAGE_SIZE + 1])
         has_more_after = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_before = after_key is not None
-    if before_key is None and after_key is None and not has_more_after:
-        total = len(rows)  # everything fits on the first page: no second scan to count
-    else:
-        total = matching.values("pk")[: COUNT_LIMIT + 1].count()
     _prefetch_badges(rows)
     return CustomerPage(
         customers=rows,
-        total=total,
+        total=matches.total,
         next_cursor=encode_cursor(rows[-1], sort) if rows and has_more_after else None,
         previous_cursor=encode_cursor(rows[0], sort) if rows and has_more_before else None,
         filters=filters,
