@@ -31,9 +31,9 @@ def count_flags(rows: QuerySet, flags: dict[str, Q], counts: dict[str, str]) -> 
     """For each entry of `counts`, how many of `rows` satisfy its SQL condition over the
     columns named by `flags`, each 1 where its condition holds and 0 elsewhere.
 
-    The flags are computed once per row in a subquery, so each criterion's subquery is
-    evaluated once however many counts use it (PostgreSQL hashes each `IN (subquery)`
-    once; SQLite builds each one's temporary index once).
+    The flags are computed once per row into a materialised table, so each criterion's
+    subquery is evaluated once however many counts use it (a plain subquery in FROM is
+    pulled up by both engines, which copies each flag's subquery into every count).
     """
     as_numbers = {
         name: Case(When(flag, then=Value(1)), default=Value(0), output_field=IntegerField())
@@ -42,7 +42,7 @@ def count_flags(rows: QuerySet, flags: dict[str, Q], counts: dict[str, str]) -> 
     inner, params = rows.order_by().annotate(**as_numbers).values(*flags).query.sql_with_params()
     sums = ", ".join(f"COUNT(CASE WHEN {condition} THEN 1 END)" for condition in counts.values())
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sums} FROM ({inner}) AS flags", params)
+        cursor.execute(f"WITH flags AS MATERIALIZED ({inner}) SELECT {sums} FROM flags", params)
         return dict(zip(counts, cursor.fetchone(), strict=True))
 
 
