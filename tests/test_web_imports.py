@@ -7,6 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from regulars.customers.models import Customer
+from regulars.imports.jobs import run_queued_import_jobs
+from regulars.imports.models import ImportJob
+from regulars.web.imports import views
 
 GOOD = (
     "external_id,first_name,last_name,email,email_consent\n"
@@ -42,14 +45,29 @@ def test_bad_row_is_reported_with_line_and_column_and_nothing_imported(client, a
     assert Customer.objects.filter(organisation=org).count() == 0
 
 
-def test_dry_run_then_confirm_imports(client, alice, org, other_org):
+def test_dry_run_then_confirm_runs_an_import_job(client, alice, org, other_org):
     client.force_login(alice)
     checked = upload(client, GOOD)
     assert checked.context["report"].created == 2
     assert Customer.objects.filter(organisation=org).count() == 0
     token = checked.context["token"]
-    done = client.post(reverse("web:imports"), {"token": token})
-    assert done.context["imported"] is True
+    confirmed = client.post(reverse("web:imports"), {"token": token})
+    job = ImportJob.objects.get(organisation=org, dry_run=False)
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == reverse("web:import_job", args=[job.pk])
+    waiting = client.get(confirmed["Location"])
+    assert 'data-status="queued"' in waiting.content.decode()
+    assert "Waiting for the background worker" in waiting.content.decode()
+    # Confirming twice (a double click) finds the same job.
+    assert (
+        client.post(reverse("web:imports"), {"token": token})["Location"] == confirmed["Location"]
+    )
+    assert Customer.objects.filter(organisation=org).count() == 0
+    assert run_queued_import_jobs() == 1
+    done = client.get(confirmed["Location"], headers={"HX-Request": "true"})
+    html = done.content.decode()
+    assert "<html" not in html and "hx-trigger" not in html  # finished: polling stops
+    assert 'data-status="done"' in html and "Import done" in html
     assert done.context["report"].created == 2
     assert sorted(
         Customer.objects.filter(organisation=org).values_list("external_id", flat=True)
@@ -58,7 +76,48 @@ def test_dry_run_then_confirm_imports(client, alice, org, other_org):
     # The token is spent: the file is gone.
     again = client.post(reverse("web:imports"), {"token": token})
     assert "The checked file is gone or expired" in again.content.decode()
+    assert run_queued_import_jobs() == 0
     assert Customer.objects.filter(organisation=org).count() == 2
+
+
+def test_running_job_shows_progress_and_polls(client, alice, org):
+    client.force_login(alice)
+    token = upload(client, GOOD).context["token"]
+    url = client.post(reverse("web:imports"), {"token": token})["Location"]
+    job = ImportJob.objects.get(organisation=org)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", rows_total=2)
+    html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert 'id="import-progress"' in html and "0 of 2 rows (0 %)" in html
+
+
+def test_large_file_is_checked_by_the_worker(client, alice, org, monkeypatch):
+    monkeypatch.setattr(views, "INLINE_CHECK_BYTES", 10)
+    client.force_login(alice)
+    response = upload(client, BAD)
+    job = ImportJob.objects.get(organisation=org, dry_run=True)
+    assert response["Location"] == reverse("web:import_job", args=[job.pk])
+    run_queued_import_jobs()
+    page = client.get(response["Location"])
+    assert [(e.line, e.column) for e in page.context["report"].errors] == [(3, "birth_date")]
+    assert 'id="import-errors"' in page.content.decode()
+    assert page.context["token"] is None
+    good = upload(client, GOOD)
+    run_queued_import_jobs()
+    ready = client.get(good["Location"])
+    assert "The file is ready to import" in ready.content.decode()
+    imported = client.post(reverse("web:imports"), {"token": ready.context["token"]})
+    run_queued_import_jobs()
+    assert "Import done" in client.get(imported["Location"]).content.decode()
+    assert Customer.objects.filter(organisation=org).count() == 2
+
+
+def test_another_organisations_job_is_404(client, alice, bob, org):
+    client.force_login(alice)
+    token = upload(client, GOOD).context["token"]
+    url = client.post(reverse("web:imports"), {"token": token})["Location"]
+    client.force_login(bob)
+    assert client.get(url).status_code == 404
 
 
 def test_another_organisation_cannot_confirm_an_upload(client, alice, bob, org, other_org):

@@ -17,7 +17,13 @@ from django.core.validators import validate_email
 
 
 class CellError(ValueError):
-    """The reason one cell is not acceptable."""
+    """The reason one cell is not acceptable: English text with %(name)s holes (marked
+    for translation with gettext_noop) and their values."""
+
+    def __init__(self, message: str, **params: Any):
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
 
 
 TRUE_WORDS = {"true", "1", "yes", "ja", "y", "x"}

@@ -26,6 +26,11 @@ def read_table(path_or_file: str | Path | IO[bytes], filename: str = "") -> list
     return list(iter_table(path_or_file, filename))
 
 
+def count_rows(path_or_file: str | Path, filename: str = "") -> int:
+    """How many rows (blank ones too) follow the header. Raises TableError."""
+    return sum(1 for _ in iter_table(path_or_file, filename))
+
+
 def iter_table(
     path_or_file: str | Path | IO[bytes], filename: str = ""
 ) -> Iterator[dict[str, str]]:

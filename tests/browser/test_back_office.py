@@ -1,12 +1,15 @@
 """The back office in a real browser: log in, language, customers, import, roles."""
 
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from regulars.customers.models import ConsentRecord, Customer, CustomerGroup, Tag
+from regulars.imports import jobs
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -95,7 +98,7 @@ def test_search_open_and_edit_a_customer(page, alice, customers):
     assert ConsentRecord.objects.filter(customer=anna, kind="sms", actor=alice).count() == 1
 
 
-def test_import_with_a_bad_row_shows_the_error(page, alice, org, tmp_path, settings):
+def test_import_with_a_bad_row_shows_the_error(page, alice, org, tmp_path, settings, monkeypatch):
     settings.VAR_DIR = tmp_path
     log_in(page, "alice")
     page.get_by_role("link", name="Imports").click()
@@ -133,8 +136,47 @@ def test_import_with_a_bad_row_shows_the_error(page, alice, org, tmp_path, setti
     expect(page.get_by_role("heading", name="The file is ready to import")).to_be_visible()
     screenshot(page, "10-import-ready")
     page.get_by_role("button", name="Import now").click()
+    expect(page.get_by_text("Waiting for the background worker to start.")).to_be_visible()
+    assert Customer.objects.filter(organisation=org).count() == 0
+    # The worker runs the job; it is held after its first chunk so that the page, which
+    # polls, can be seen showing the progress.
+    reached, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(jobs, "import_file", _held_after_first_chunk(reached, release))
+    worker = threading.Thread(target=_run_worker_once)
+    worker.start()
+    try:
+        assert reached.wait(15)
+        expect(page.locator("#import-progress-text")).to_have_text("1 of 1 rows (100 %)")
+        screenshot(page, "11-import-progress")
+    finally:
+        release.set()
+        worker.join(30)
     expect(page.get_by_role("heading", name="Import done")).to_be_visible()
+    screenshot(page, "12-import-done")
     assert Customer.objects.filter(organisation=org, external_id="N1").count() == 1
+
+
+def _held_after_first_chunk(reached: threading.Event, release: threading.Event):
+    real_import_file = jobs.import_file
+
+    def import_file(**arguments):
+        report_progress = arguments["on_progress"]
+
+        def on_progress(rows_done: int) -> None:
+            report_progress(rows_done)
+            reached.set()
+            release.wait(20)
+
+        return real_import_file(**{**arguments, "on_progress": on_progress})
+
+    return import_file
+
+
+def _run_worker_once() -> None:
+    try:
+        jobs.run_queued_import_jobs()
+    finally:
+        connection.close()
 
 
 def test_cashier_cannot_open_marketing_pages(page, carol, customers):

@@ -1,35 +1,35 @@
 """Uploaded import files kept between the dry run and the confirmation.
 
-The file waits under var/imports/ with a random name; the confirmation form carries a
-signed token naming the file, the kind and the organisation, so no one can confirm
-another organisation's upload or a file of their own choosing.
+The file waits in the imports folder (regulars.imports.jobs.import_dir) with a random
+name; the confirmation form carries a signed token naming the file, the kind and the
+organisation, so no one can confirm another organisation's upload or a file of their own
+choosing.
 """
 
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.core import signing
+
+from regulars.imports.jobs import upload_path
 
 SALT = "regulars.web.imports.upload"
 MAX_AGE_SECONDS = 24 * 3600
 SUFFIXES = (".csv", ".xlsx")
 
 
-def upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def store_upload(uploaded, *, organisation_id: int, kind: str) -> str:
     """Save the upload; return the token the confirmation sends back."""
     suffix = Path(uploaded.name).suffix.lower()
     name = f"{uuid.uuid4().hex}{suffix if suffix in SUFFIXES else ''}"
-    with open(upload_dir() / name, "wb") as handle:
+    with open(upload_path(name), "wb") as handle:
         for chunk in uploaded.chunks():
             handle.write(chunk)
-    payload = {"file": name, "org": organisation_id, "kind": kind, "name": uploaded.name}
+    return upload_token(file=name, organisation_id=organisation_id, kind=kind, name=uploaded.name)
+
+
+def upload_token(*, file: str, organisation_id: int, kind: str, name: str) -> str:
+    payload = {"file": file, "org": organisation_id, "kind": kind, "name": name}
     return signing.dumps(payload, salt=SALT)
 
 
@@ -39,7 +39,7 @@ def open_upload(token: str, *, organisation_id: int) -> dict | None:
         payload = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
     except signing.BadSignature:
         return None
-    path = upload_dir() / payload["file"]
+    path = upload_path(payload["file"])
     if payload.get("org") != organisation_id or not path.is_file():
         return None
     return {**payload, "path": path}
