@@ -1,6 +1,9 @@
 """Campaign pages: create, recipients by hand, distribute, log, export, preview, outbox;
 roles (a viewer reads, never changes) and tenants (another organisation's campaign is 404)."""
 
+import email
+import email.policy
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -120,3 +123,54 @@ def test_articles_and_templates(org, mia):
         {"name": "Event", "subject": "See you", "body_html": "<p>#CustomText# #CampaignLink#</p>"},
     )
     assert response.status_code == 302
+
+
+def test_footer_text_is_edited_escaped_previewed_and_sent(
+    org, other_org, mia, bob, victor, people, settings, tmp_path
+):
+    settings.OUTBOX_DIR = tmp_path
+    settings.EMAIL_BACKEND = "regulars.messaging.backends.OutboxEmailBackend"
+    client = login(mia)
+    footer = "Open Mon-Fri 9-17 <b>late</b> & Sat\r\n  VAT no. 12 34 56 78  "
+    response = client.post("/campaigns/layout/", {"footer": footer})
+    assert response.status_code == 302 and response["Location"] == "/campaigns/layout/"
+    org.refresh_from_db()
+    assert org.email_footer == "Open Mon-Fri 9-17 <b>late</b> & Sat\n  VAT no. 12 34 56 78"
+    escaped = (
+        '<p style="margin:0 0 8px">Open Mon-Fri 9-17 &lt;b&gt;late&lt;/b&gt; &amp; Sat<br>'
+        "VAT no. 12 34 56 78</p>"
+    )
+    assert escaped in client.get("/campaigns/layout/preview/").content.decode()
+    too_long = client.post("/campaigns/layout/", {"footer": "x" * 1001}).content.decode()
+    assert "Ensure this value has at most 1000 characters (it has 1001)." in too_long
+    assert login(victor).post("/campaigns/layout/", {"footer": "hijacked"}).status_code == 403
+    assert "VAT no." not in login(bob).get("/campaigns/layout/preview/").content.decode()
+
+    campaign = campaigns.create_campaign(
+        organisation=org, description="X", dispatch="email", subject="News", body="<p>Hi</p>"
+    )
+    campaigns.add_recipient(campaign=campaign, customer=people[0])
+    preview = client.get(f"/campaigns/{campaign.pk}/preview/?customer={people[0].pk}")
+    assert escaped in preview.content.decode()
+    other = campaigns.create_campaign(
+        organisation=other_org, description="Y", dispatch="email", subject="Y", body="<p>Y</p>"
+    )
+    campaigns.add_recipient(campaign=other, customer=people[2])
+    campaigns.distribute(campaign=campaign)
+    campaigns.distribute(campaign=other)
+    assert delivery.deliver_all() == 2
+
+    sent = email.message_from_bytes(
+        next((tmp_path / "salon").glob("*.eml")).read_bytes(), policy=email.policy.default
+    )
+    assert escaped in sent.get_body(("html",)).get_content()
+    text = sent.get_body(("plain",)).get_content()
+    signature, unsubscribe = text.rsplit("Afmeld: ", 1)
+    assert signature == (
+        "Hi\n\n-- \nOpen Mon-Fri 9-17 <b>late</b> & Sat\nVAT no. 12 34 56 78\nSalon Saks & Sax\n"
+    )
+    assert unsubscribe.startswith(
+        f"{settings.SITE_URL}/t/u/{Message.objects.get(customer=people[0]).pk}/"
+    )
+    received_by_other = next((tmp_path / "other").glob("*.eml")).read_text()
+    assert "VAT no." not in received_by_other and "margin:0 0 8px" not in received_by_other

@@ -72,10 +72,15 @@ def compose(message: Message) -> Composed:
     body_html = body_html.replace("</body>", f"{pixel}</body>")
     text = message.body_text or html_to_text(content)
     text = text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
-    text += f"\n\n-- \n{org.name}\n{unsubscribe_label(org.language)}: {unsubscribe}\n"
+    text += f"\n\n-- \n{text_footer(org)}{unsubscribe_label(org.language)}: {unsubscribe}\n"
     return Composed(
         sender_address(org), message.to_address, message.subject, headers, text, body_html
     )
+
+
+def text_footer(org: Organisation) -> str:
+    """The text part's signature: the organisation's footer lines, then its name."""
+    return "".join(f"{line}\n" for line in footer_lines(org.email_footer)) + f"{org.name}\n"
 
 
 def build_email(message: Message) -> EmailMultiAlternatives:
@@ -208,14 +213,28 @@ def _layout_foot(org: Organisation, unsubscribe_url: str) -> str:
     address = ", ".join(
         part for part in (org.address, f"{org.postcode} {org.city}".strip(), org.phone) if part
     )
+    address_line = f"{html.escape(address)}<br>" if address else ""
     return (
         '</div><div style="border-top:1px solid #ddd;padding-top:12px;color:#777;'
         'font-size:12px">'
-        f"{html.escape(org.name)}<br>{html.escape(address)}<br>"
+        f"{footer_html(org.email_footer)}"
+        f"{html.escape(org.name)}<br>{address_line}"
         f'<a href="{html.escape(unsubscribe_url)}">'
         f"{html.escape(unsubscribe_label(org.language))}</a>"
         "</div></div></body></html>"
     )
+
+
+def footer_lines(footer_text: str) -> list[str]:
+    return [line.strip() for line in footer_text.strip().splitlines()]
+
+
+def footer_html(footer_text: str) -> str:
+    """The organisation's own footer lines, escaped, as a paragraph of the layout's footer."""
+    lines = footer_lines(footer_text)
+    if not lines:
+        return ""
+    return '<p style="margin:0 0 8px">' + "<br>".join(map(html.escape, lines)) + "</p>"
 
 
 def text_to_html(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Articles (MSG-10), saved e-mail templates, and the campaign link e-mail (MSG-9)."""
+"""Articles (MSG-10), saved e-mail templates, the layout's footer text (MSG-2), and the
+campaign link e-mail (MSG-9)."""
 
 import html
 
@@ -43,6 +44,26 @@ def save_email_template(
     template.name, template.subject, template.body_html = name, subject, body_html
     template.save()
     return template
+
+
+FOOTER_MAX_LENGTH = 1000
+
+
+@transaction.atomic
+def save_email_footer(*, organisation: Organisation, footer: str) -> Organisation:
+    """The organisation's own lines in every e-mail's footer (opening hours, legal text).
+
+    Plain text: shown escaped, line breaks kept; merge codes are not filled in there.
+    """
+    footer = footer.strip().replace("\r\n", "\n")
+    if len(footer) > FOOTER_MAX_LENGTH:
+        raise ValueError(
+            _("The footer is %(length)d characters; at most %(max)d are allowed.")
+            % {"length": len(footer), "max": FOOTER_MAX_LENGTH}
+        )
+    organisation.email_footer = footer
+    organisation.save(update_fields=["email_footer"])
+    return organisation
 
 
 @transaction.atomic

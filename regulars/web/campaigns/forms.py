@@ -81,6 +81,19 @@ class EmailTemplateForm(forms.ModelForm):
         widgets = {"body_html": forms.Textarea(attrs={"rows": 14})}
 
 
+class EmailFooterForm(forms.Form):
+    footer = forms.CharField(
+        label=_("Footer text"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Shown in every e-mail above the address and the unsubscribe link, "
+            "e.g. opening hours or a line of legal text. Plain text; line breaks are kept."
+        ),
+    )
+
+
 class LinkMailForm(forms.Form):
     production = forms.ModelChoiceField(
         label=_("Production"), queryset=Production.objects.none(), required=False

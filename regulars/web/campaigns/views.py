@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -20,7 +21,14 @@ from regulars.messaging.models import Article, Campaign, Channel, EmailTemplate,
 from regulars.messaging.queries import campaigns_for, recipient_log
 from regulars.web.access import get_object_for_org, staff_view
 
-from .forms import AddRecipientForm, ArticleForm, CampaignForm, EmailTemplateForm, LinkMailForm
+from .forms import (
+    AddRecipientForm,
+    ArticleForm,
+    CampaignForm,
+    EmailFooterForm,
+    EmailTemplateForm,
+    LinkMailForm,
+)
 
 # Errors from the domain that a user can act on, shown beside the form.
 USER_ERRORS = (CampaignError, TemplateError, ValueError)
@@ -260,6 +268,29 @@ def template_edit(request: HttpRequest, template_id: int | None = None) -> HttpR
             messages.success(request, _("The template is saved."))
             return redirect("web:campaign_templates")
     return render(request, "web/campaigns/edit_simple.html", {"form": form, "kind": "template"})
+
+
+@staff_view(permission="market")
+def layout_edit(request: HttpRequest) -> HttpResponse:
+    """The organisation's e-mail layout (MSG-2): its own footer text, with a preview."""
+    organisation = request.organisation
+    form = EmailFooterForm(request.POST or None, initial={"footer": organisation.email_footer})
+    if request.method == "POST" and form.is_valid():
+        try:
+            content.save_email_footer(organisation=organisation, footer=form.cleaned_data["footer"])
+        except USER_ERRORS as error:
+            form.add_error("footer", str(error))
+        else:
+            messages.success(request, _("The footer is saved."))
+            return redirect("web:campaign_layout")
+    return render(request, "web/campaigns/layout.html", {"form": form})
+
+
+@xframe_options_sameorigin
+@staff_view(permission="market")
+def layout_preview(request: HttpRequest) -> HttpResponse:
+    sample = format_html("<p>{}</p>", _("The text of a campaign goes here."))
+    return _mail_view(outbox.preview_html(request.organisation, sample))
 
 
 @staff_view(permission="market")
