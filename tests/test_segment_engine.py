@@ -1,6 +1,7 @@
 """The segment compiler: every criterion type with exact expectations, and bad input."""
 
 import json
+import math
 
 import pytest
 
@@ -397,6 +398,19 @@ def test_distance_to_venue(org, people):
     assert members(
         org, one({"type": "distance", "venue": "Musikhuset", "max_km": 150, "opposite": True})
     ) == ["ben", "cat", "dan", "eve"]
+
+
+def test_distance_due_north_and_south_at_the_edge(org, people):
+    """The latitude band that narrows the search keeps everyone the formula accepts:
+    one metre inside the limit due north/south matches, one metre outside does not."""
+    event(org, "Hamlet", moment(org, "2026-06-01 19:30"), "Musikhuset", (56.0, 10.0))
+    degrees_per_km = 180 / (math.pi * 6371.0)
+    for name, km in [("ann", 14.999), ("ben", -14.999), ("cat", 15.001), ("dan", -15.001)]:
+        people[name].latitude, people[name].longitude = 56.0 + km * degrees_per_km, 10.0
+        people[name].save()
+    rules = one({"type": "distance", "venue": "Musikhuset", "max_km": 15})
+    assert members(org, rules) == ["ann", "ben"]
+    assert members(org, {**rules, "opposite": True}) == ["cat", "dan", "eve"]
 
 
 def test_groups_tags_permissions_consent_member(org, people):
