@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from regulars.orgs.models import Organisation
 
+from . import sql
 from .errors import LoyaltyError
 from .models import IdempotencyKey
 
@@ -80,17 +81,12 @@ def run_once(
 def _first_response(organisation: Organisation, key: str, fingerprint: str) -> Response | None:
     """The response stored under the key, None when the key is new; 409/422 as above."""
     _lock_key(organisation, key)
-    found = (
-        IdempotencyKey.objects.filter(organisation=organisation, key=key)
-        .values_list("request_hash", "response_status", "response_body")
-        .first()
-    )
+    found = sql.stored_response(organisation.pk, key)
     if found is None:
         return None
-    request_hash, status, body = found
-    if request_hash != fingerprint:
+    if found.request_hash != fingerprint:
         raise KeyInUse(422, "this Idempotency-Key was used for a different request")
-    return Response(status, body)
+    return Response(found.response_status, found.response_body)
 
 
 def _lock_key(organisation: Organisation, key: str) -> None:

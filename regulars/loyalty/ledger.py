@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from regulars.customers.models import Customer
 
+from . import sql
 from .errors import LoyaltyError
 from .models import Balance, LedgerEntry, Program
 
@@ -27,12 +28,9 @@ def lock_balance(program: Program, customer: Customer) -> Balance:
 def lock_balances(programs: Iterable[Program], customer: Customer) -> dict[int, Balance]:
     """Balance rows by program id, locked; a missing row is created at 0 first."""
     program_ids = sorted({p.pk for p in programs})
-    rows = (
-        Balance.objects.select_for_update()
-        .filter(customer=customer, program_id__in=program_ids)
-        .order_by("program_id")
-    )
-    found = {b.program_id: b for b in rows} if program_ids else {}
+    if not program_ids:
+        return {}
+    found = {b.program_id: b for b in sql.locked_balances(customer.pk, program_ids)}
     missing = [pk for pk in program_ids if pk not in found]
     if missing:
         # A concurrent transaction may create the same row: keep theirs and lock it.
@@ -40,7 +38,7 @@ def lock_balances(programs: Iterable[Program], customer: Customer) -> dict[int, 
             [Balance(program_id=pk, customer=customer, points=0) for pk in missing],
             ignore_conflicts=True,
         )
-        found.update((b.program_id, b) for b in rows.filter(program_id__in=missing))
+        found.update((b.program_id, b) for b in sql.locked_balances(customer.pk, missing))
     for balance in found.values():
         balance.customer = customer
     return found

@@ -8,8 +8,9 @@ from django.db.models import Q, QuerySet, Sum
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
+from . import sql
 from .errors import NotFound
-from .models import Balance, EntryKind, ItemRule, LedgerEntry, Program
+from .models import Balance, EntryKind, LedgerEntry, Program
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ def programs_for(organisation: Organisation) -> QuerySet[Program]:
 
 
 def active_programs(organisation: Organisation) -> list[Program]:
-    return list(programs_for(organisation).filter(active=True).order_by("pk"))
+    """`programs_for(organisation)` that are active, by id (one hand-written query)."""
+    return sql.active_programs(organisation)
 
 
 def program_for(organisation: Organisation, program_id: int) -> Program:
@@ -87,34 +89,19 @@ class ItemTerms:
 
 
 def item_terms(programs: list[Program], item_numbers: set[str]) -> dict[tuple[int, str], ItemTerms]:
-    """Terms by (program id, item number), periods included, in one query.
+    """Terms by (program id, item number), periods included, in one hand-written query.
 
     Supplier rules match dealers' items by number.
     """
-    rows = (
-        ItemRule.objects.filter(program__in=programs, item__number__in=item_numbers)
-        .order_by("pk", "periods__starts_on", "periods__id")
-        .values_list(
-            "program_id",
-            "item__number",
-            "points_earned",
-            "point_price",
-            "purchasable_for_points",
-            "periods__starts_on",
-            "periods__ends_on",
-            "periods__points_earned",
-            "periods__point_price",
-            "periods__purchasable_for_points",
-        )
-    )
+    rows = sql.item_terms_rows([p.pk for p in programs], item_numbers)
     standard: dict[tuple[int, str], Terms] = {}
     periods: dict[tuple[int, str], list] = {}
     for row in rows:
         key = (row[0], row[1])
-        standard[key] = Terms(*row[2:5])
+        standard[key] = Terms(row[2], row[3], bool(row[4]))
         periods.setdefault(key, [])
         if row[5] is not None:
-            periods[key].append((row[5], row[6], Terms(*row[7:10])))
+            periods[key].append((row[5], row[6], Terms(row[7], row[8], bool(row[9]))))
     return {key: ItemTerms(standard[key], tuple(periods[key])) for key in standard}
 
 

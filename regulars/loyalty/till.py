@@ -17,7 +17,7 @@ from regulars.commerce.models import Item, Sale, SaleChannel, SaleLine
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
-from . import giftcards
+from . import giftcards, sql
 from .errors import LoyaltyError
 from .ledger import Change, append_entries, lock_balances
 from .models import EntryKind, Program
@@ -148,9 +148,7 @@ def quote_basket(
 
 def _items(organisation: Organisation, lines: list[LineInput]) -> dict[str, Item]:
     numbers = {line.item_number for line in lines}
-    items = {
-        i.number: i for i in Item.objects.filter(organisation=organisation, number__in=numbers)
-    }
+    items = {i.number: i for i in sql.items_by_number(organisation, numbers)}
     missing = sorted(numbers - items.keys())
     if missing:
         raise LoyaltyError("unknown_item", f"unknown item number {missing[0]!r}")
