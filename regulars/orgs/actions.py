@@ -79,3 +79,39 @@ def organisation_for_token(raw: str) -> Organisation | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.organisation
+
+
+class StaffChangeRefused(ValueError):
+    """A role change or removal that would lock the organisation out: `reason` is
+    "yourself" (owners do not change or remove themselves) or "last_owner"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def change_staff_role(*, membership: Membership, role: str, changed_by) -> Membership:
+    """Give a staff member another role in the membership's organisation."""
+    _refuse_lockout(membership, changed_by, keeps_owner=role == Role.OWNER)
+    membership.role = Role(role)
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_staff_member(*, membership: Membership, removed_by) -> None:
+    """Take a staff member out of the organisation (their login stays for others)."""
+    _refuse_lockout(membership, removed_by, keeps_owner=False)
+    membership.delete()
+
+
+def _refuse_lockout(membership: Membership, actor, *, keeps_owner: bool) -> None:
+    if membership.user_id == actor.pk:
+        raise StaffChangeRefused("yourself")
+    # Row locks on the owners: two owners demoting each other at once leave one.
+    owners = Membership.objects.select_for_update().filter(
+        organisation_id=membership.organisation_id, role=Role.OWNER
+    )
+    if membership.role == Role.OWNER and not keeps_owner and len(owners) == 1:
+        raise StaffChangeRefused("last_owner")

@@ -1,12 +1,19 @@
 """Settings (owner only): organisation profile, staff and roles, API tokens."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from regulars.orgs.actions import add_staff_user, create_api_token, revoke_api_token
+from regulars.orgs.actions import (
+    StaffChangeRefused,
+    add_staff_user,
+    change_staff_role,
+    create_api_token,
+    remove_staff_member,
+    revoke_api_token,
+)
 from regulars.orgs.models import ApiToken, Membership, Role
 from regulars.web.access import get_object_for_org, staff_view
 
@@ -30,6 +37,8 @@ def staff(request):
     form = AddStaffForm(request.POST if "add" in request.POST else None)
     if request.method == "POST" and "membership" in request.POST:
         return _change_role(request)
+    if request.method == "POST" and "remove" in request.POST:
+        return _remove(request)
     if request.method == "POST" and form.is_valid():
         add_staff_user(
             organisation=request.organisation,
@@ -54,22 +63,50 @@ def staff(request):
     )
 
 
-@transaction.atomic
+REFUSALS = {
+    "yourself": gettext_lazy(
+        "You cannot change your own role or remove yourself; ask another owner."
+    ),
+    "last_owner": gettext_lazy("An organisation needs at least one owner."),
+}
+
+
 def _change_role(request):
     membership = get_object_for_org(request, Membership, pk=request.POST.get("membership"))
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose one of the roles."))
         return redirect("web:settings_staff")
-    owners = Membership.objects.select_for_update().filter(
-        organisation=request.organisation, role=Role.OWNER
-    )
-    role = form.cleaned_data["role"]
-    if membership.role == Role.OWNER and role != Role.OWNER and owners.count() == 1:
-        messages.error(request, _("An organisation needs at least one owner."))
+    try:
+        change_staff_role(
+            membership=membership, role=form.cleaned_data["role"], changed_by=request.user
+        )
+    except StaffChangeRefused as refusal:
+        messages.error(request, REFUSALS[refusal.reason])
         return redirect("web:settings_staff")
-    add_staff_user(organisation=request.organisation, username=membership.user.username, role=role)
-    messages.success(request, _("The role is changed."))
+    messages.success(
+        request,
+        _("%(name)s is now %(role)s.")
+        % {
+            "name": membership.user.username,
+            "role": membership.get_role_display(),
+        },
+    )
+    return redirect("web:settings_staff")
+
+
+def _remove(request):
+    membership = get_object_for_org(request, Membership, pk=request.POST.get("remove"))
+    try:
+        remove_staff_member(membership=membership, removed_by=request.user)
+    except StaffChangeRefused as refusal:
+        messages.error(request, REFUSALS[refusal.reason])
+        return redirect("web:settings_staff")
+    messages.success(
+        request,
+        _("%(name)s no longer has access to %(organisation)s.")
+        % {"name": membership.user.username, "organisation": request.organisation.name},
+    )
     return redirect("web:settings_staff")
 
 
