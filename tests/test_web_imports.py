@@ -155,3 +155,21 @@ def test_page_in_danish(client, alice):
     html = client.get(reverse("web:imports")).content.decode()
     assert re.search(r"<h1>Import</h1>", html)
     assert "Tjek filen" in html
+
+
+def test_row_errors_in_the_users_language(client, alice, org, monkeypatch):
+    from regulars.orgs.models import StaffProfile
+
+    StaffProfile.objects.create(user=alice, language="nb")
+    client.force_login(alice)
+    checked = upload(client, BAD).content.decode()
+    assert "ikke en dato (ÅÅÅÅ-MM-DD): &#x27;31-12-1990&#x27;" in checked
+    # A stored job report is translated when it is shown, in whoever's language.
+    monkeypatch.setattr(views, "INLINE_CHECK_BYTES", 10)
+    job_url = upload(client, BAD)["Location"]
+    run_queued_import_jobs()
+    assert "ikke en dato (ÅÅÅÅ-MM-DD)" in client.get(job_url).content.decode()
+    StaffProfile.objects.filter(user=alice).update(language="da")
+    danish = client.get(job_url).content.decode()
+    assert "ikke en dato (ÅÅÅÅ-MM-DD): &#x27;31-12-1990&#x27;" in danish
+    assert "Filen har fejl" in danish

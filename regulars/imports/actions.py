@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from regulars.orgs.models import Organisation
 
@@ -69,7 +70,7 @@ def import_rows(
         return report
     missing = importer.missing_columns(first[1].keys())
     for column in missing:
-        report.add_error(1, column, "missing required column")
+        report.add_error(1, column, gettext_noop("missing required column"))
     if missing:
         return report
     with transaction.atomic():

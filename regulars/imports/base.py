@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from django.utils.translation import gettext_noop
+
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
@@ -63,7 +65,12 @@ class Importer(Generic[Parsed]):
     def check_unique(self, row: Row, key: Any, column: str) -> bool:
         first_line = self.seen.setdefault(key, row.line)
         if first_line != row.line:
-            row.error(column, f"the same {column} as line {first_line}")
+            row.error(
+                column,
+                gettext_noop("the same %(column)s as line %(line)s"),
+                column=column,
+                line=first_line,
+            )
             return False
         return True
 
@@ -93,5 +100,8 @@ class Importer(Generic[Parsed]):
             item.customer_id = customers.get(item.customer_external_id)
             if item.customer_id is None:
                 self.report.add_error(
-                    item.line, "customer_external_id", f"no customer {item.customer_external_id!r}"
+                    item.line,
+                    "customer_external_id",
+                    gettext_noop("no customer %(id)s"),
+                    id=repr(item.customer_external_id),
                 )

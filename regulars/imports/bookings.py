@@ -1,6 +1,8 @@
 """Booking and individual rows (SPEC 9.2): each identified by its own id, updated on
 re-import; the same id twice in one file is an error."""
 
+from django.utils.translation import gettext_noop
+
 from regulars.commerce.actions import BookingData, save_bookings
 from regulars.commerce.models import BookingStatus
 from regulars.customers.actions import IndividualData, save_individuals
@@ -33,7 +35,7 @@ class BookingImporter(OwnedImporter):
         end = row.value("end", parse_datetime, self.tz) or start
         status = row.value("status", parse_choice, BookingStatus.values, required=True)
         if start and end and end < start:
-            row.error("end", "ends before it starts")
+            row.error("end", gettext_noop("ends before it starts"))
         if booking_id:
             self.check_unique(row, booking_id, "booking_id")
         if not row.ok:

@@ -14,13 +14,14 @@ from typing import Any
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_noop
 
 
 class CellError(ValueError):
     """The reason one cell is not acceptable: English text with %(name)s holes (marked
     for translation with gettext_noop) and their values."""
 
-    def __init__(self, message: str, **params: Any):
+    def __init__(self, message: str, /, **params: Any):
         super().__init__(message % params if params else message)
         self.message = message
         self.params = params
@@ -36,7 +37,9 @@ def parse_email(text: str) -> str:
     try:
         validate_email(address)
     except ValidationError as exc:
-        raise CellError(f"not a valid e-mail address: {text!r}") from exc
+        raise CellError(
+            gettext_noop("not a valid e-mail address: %(value)s"), value=repr(text)
+        ) from exc
     # Lower case throughout, so that one person is one address when matching customers.
     return address.lower()
 
@@ -46,9 +49,9 @@ def parse_phone(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException as exc:
-        raise CellError(f"not a phone number: {text!r}") from exc
+        raise CellError(gettext_noop("not a phone number: %(value)s"), value=repr(text)) from exc
     if not phonenumbers.is_possible_number(number):
-        raise CellError(f"not a possible phone number: {text!r}")
+        raise CellError(gettext_noop("not a possible phone number: %(value)s"), value=repr(text))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -56,7 +59,9 @@ def parse_date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as exc:
-        raise CellError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+        raise CellError(
+            gettext_noop("not a date (YYYY-MM-DD): %(value)s"), value=repr(text)
+        ) from exc
 
 
 def parse_datetime(text: str, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
@@ -65,13 +70,15 @@ def parse_datetime(text: str, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise CellError(f"not an ISO-8601 date and time: {text!r}") from exc
+        raise CellError(
+            gettext_noop("not an ISO-8601 date and time: %(value)s"), value=repr(text)
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz, fold=0)
     try:
         moment.astimezone(datetime.UTC)
     except OverflowError as exc:
-        raise CellError(f"out of range: {text!r}") from exc
+        raise CellError(gettext_noop("out of range: %(value)s"), value=repr(text)) from exc
     return moment
 
 
@@ -81,13 +88,17 @@ def parse_bool(text: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError(f"not true or false: {text!r}")
+    raise CellError(gettext_noop("not true or false: %(value)s"), value=repr(text))
 
 
 def parse_choice(text: str, choices: list[str]) -> str:
     word = text.strip().lower()
     if word not in choices:
-        raise CellError(f"{text!r} is not one of {', '.join(choices)}")
+        raise CellError(
+            gettext_noop("%(value)s is not one of %(choices)s"),
+            value=repr(text),
+            choices=", ".join(choices),
+        )
     return word
 
 
@@ -103,13 +114,15 @@ def parse_cents(text: str) -> int:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise CellError(f"not an amount: {text!r}") from exc
+        raise CellError(gettext_noop("not an amount: %(value)s"), value=repr(text)) from exc
     if not amount.is_finite():
-        raise CellError(f"not an amount: {text!r}")
+        raise CellError(gettext_noop("not an amount: %(value)s"), value=repr(text))
     if abs(amount) >= Decimal(10) ** 15:
-        raise CellError(f"amount too large: {text!r}")
+        raise CellError(gettext_noop("amount too large: %(value)s"), value=repr(text))
     if amount != amount.quantize(Decimal("0.01")):
-        raise CellError(f"not an amount with at most two decimals: {text!r}")
+        raise CellError(
+            gettext_noop("not an amount with at most two decimals: %(value)s"), value=repr(text)
+        )
     return int(amount * 100)
 
 
@@ -117,11 +130,15 @@ def parse_int(text: str, minimum: int | None = None) -> int:
     try:
         number = int(text.strip())
     except ValueError as exc:
-        raise CellError(f"not a whole number: {text!r}") from exc
+        raise CellError(gettext_noop("not a whole number: %(value)s"), value=repr(text)) from exc
     if minimum is not None and number < minimum:
-        raise CellError(f"must be at least {minimum}: {text!r}")
+        raise CellError(
+            gettext_noop("must be at least %(minimum)s: %(value)s"),
+            minimum=minimum,
+            value=repr(text),
+        )
     if abs(number) >= 2**31:
-        raise CellError(f"number too large: {text!r}")
+        raise CellError(gettext_noop("number too large: %(value)s"), value=repr(text))
     return number
 
 
@@ -129,9 +146,14 @@ def parse_float(text: str, low: float, high: float) -> float:
     try:
         number = float(text.strip().replace(",", "."))
     except ValueError as exc:
-        raise CellError(f"not a number: {text!r}") from exc
+        raise CellError(gettext_noop("not a number: %(value)s"), value=repr(text)) from exc
     if not low <= number <= high:
-        raise CellError(f"must be between {low:g} and {high:g}: {text!r}")
+        raise CellError(
+            gettext_noop("must be between %(low)s and %(high)s: %(value)s"),
+            low=f"{low:g}",
+            high=f"{high:g}",
+            value=repr(text),
+        )
     return number
 
 
@@ -139,9 +161,9 @@ def parse_json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise CellError(f"not valid JSON: {exc}") from exc
+        raise CellError(gettext_noop("not valid JSON: %(problem)s"), problem=str(exc)) from exc
     if not isinstance(value, dict):
-        raise CellError("must be a JSON object ({...})")
+        raise CellError(gettext_noop("must be a JSON object ({...})"))
     return value
 
 
@@ -154,5 +176,5 @@ def parse_names(text: str) -> list[str]:
 def parse_text(text: str, max_length: int) -> str:
     value = text.strip()
     if len(value) > max_length:
-        raise CellError(f"longer than {max_length} characters")
+        raise CellError(gettext_noop("longer than %(length)s characters"), length=max_length)
     return value

@@ -8,6 +8,8 @@ leaves what is stored as it is.
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from regulars.customers.actions import CustomerChanges, upsert_customers
 from regulars.customers.models import Customer, Gender
 
@@ -72,7 +74,7 @@ class CustomerRow:
 def parse_country(text: str) -> str:
     code = text.strip().upper()
     if len(code) != 2 or not code.isalpha():
-        raise CellError(f"not a two-letter country code: {text!r}")
+        raise CellError(gettext_noop("not a two-letter country code: %(value)s"), value=repr(text))
     return code
 
 
@@ -80,7 +82,9 @@ def parse_name_list(text: str) -> list[str]:
     names = parse_names(text)
     for name in names:
         if len(name) > 100:
-            raise CellError(f"name longer than 100 characters: {name[:20]!r}…")
+            raise CellError(
+                gettext_noop("name longer than 100 characters: %(value)s…"), value=repr(name[:20])
+            )
     return names
 
 
@@ -120,7 +124,7 @@ class CustomerImporter(Importer[CustomerRow]):
         identity = self._identity(customer_id, changes.fields)
         if identity is None:
             if row.ok:
-                row.error("external_id", "an external_id, email or mobile is needed")
+                row.error("external_id", gettext_noop("an external_id, email or mobile is needed"))
             return None
         if not self.check_unique(row, identity, identity[0]) or not row.ok:
             return None
@@ -142,13 +146,19 @@ class CustomerImporter(Importer[CustomerRow]):
             column, value = item.identity
             customer = found[column].get(value)
             if column == "id" and customer is None:
-                self.report.add_error(item.line, "id", f"no customer with id {value}")
+                self.report.add_error(
+                    item.line, "id", gettext_noop("no customer with id %(id)s"), id=value
+                )
                 continue
             external_id = item.changes.fields.get("external_id")
             owner = owners.get(external_id)
             if owner is not None and customer is not None and owner.pk != customer.pk:
                 self.report.add_error(
-                    item.line, "external_id", f"{external_id!r} belongs to customer {owner.pk}"
+                    item.line,
+                    "external_id",
+                    gettext_noop("%(value)s belongs to customer %(id)s"),
+                    value=repr(external_id),
+                    id=owner.pk,
                 )
                 continue
             if customer is not None and not self.check_unique_customer(item, customer):
@@ -159,7 +169,10 @@ class CustomerImporter(Importer[CustomerRow]):
         first_line = self.seen.setdefault(("customer", customer.pk), item.line)
         if first_line != item.line:
             self.report.add_error(
-                item.line, item.identity[0], f"the same customer as line {first_line}"
+                item.line,
+                item.identity[0],
+                gettext_noop("the same customer as line %(line)s"),
+                line=first_line,
             )
             return False
         return True

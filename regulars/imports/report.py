@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from .cells import CellError
 
@@ -61,7 +61,7 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def add_error(self, line: int, column: str, message: str, **params: Any) -> None:
+    def add_error(self, line: int, column: str, message: str, /, **params: Any) -> None:
         self.errors.append(RowError(line, column, message, tuple(params.items())))
 
     def summary(self) -> str:
@@ -134,10 +134,12 @@ class Row:
         text = self.text(column)
         if not text:
             if required:
-                self.error(column, "required")
+                self.error(column, gettext_noop("required"))
             return None
         if "\x00" in text or not text.isprintable() and not _encodes(text):
-            self.error(column, "not valid text (NUL or unpaired surrogate characters)")
+            self.error(
+                column, gettext_noop("not valid text (NUL or unpaired surrogate characters)")
+            )
             return None
         try:
             return parse(text, *args)
@@ -145,7 +147,7 @@ class Row:
             self.error(column, exc.message, **exc.params)
             return None
 
-    def error(self, column: str, message: str, **params: Any) -> None:
+    def error(self, column: str, message: str, /, **params: Any) -> None:
         self.ok = False
         self.report.add_error(self.line, column, message, **params)
 
