@@ -1,16 +1,19 @@
 """Benchmark: a campaign to N generated recipients, end to end, into an SMTP sink.
 
-    .venv/bin/python bench/send.py --recipients 100000 [--threads 4]
+    .venv/bin/python bench/send.py --recipients 100000 [--processes 2 --threads 3]
 
 Phases, all timed: freeze the recipient list (segment rules → CampaignRecipient rows),
 render + queue (merge codes → ledger rows), deliver (`regulars worker --once` processes,
 each with threads holding one SMTP connection, claiming batches under the ledger's locks).
-The sink is aiosmtpd in a separate process; it counts messages and distinct Message-IDs.
-Beside it, a plain single-connection smtplib loop sends the same number of already-built
-messages to the same sink (the ratio is ours ÷ plain), and four such loops at once show what
-the sink itself can take. Peak memory is the benchmark process's maximum resident set.
-Prints a table and writes bench/results/send-<N>.json. Uses a throwaway SQLite database
-unless DATABASE_URL is set.
+The sink is aiosmtpd in `--sink-processes` separate processes sharing one port
+(SO_REUSEPORT), the stand-in for a mail server; they count messages and Message-IDs.
+Beside it, a plain single-connection smtplib loop sends already-built messages to the
+same sink (the ratio is ours ÷ plain). CPU seconds of each part (render + queue, the
+delivering processes, the sink) are reported per message: on a machine shared with other
+work they say more than the wall clock, and their sum bounds the rate two cores can reach.
+Peak memory is the maximum resident set of the benchmark process and of a delivering one.
+Prints a table and writes JSON (default bench/results/send-<N>.json). Uses a throwaway
+SQLite database unless DATABASE_URL is set.
 """
 
 import argparse
@@ -32,26 +35,87 @@ ROOT = Path(__file__).resolve().parent.parent
 MESSAGE_ID = re.compile(rb"^Message-ID: (\S+)", re.MULTILINE | re.IGNORECASE)
 
 
-def run_sink(port: int, total, unique, ready) -> None:
-    """The SMTP sink process: accept everything, count messages and distinct Message-IDs."""
-    from aiosmtpd.controller import Controller
+def run_sink(port: int, total, replies, ready, pipelining: bool) -> None:
+    """One SMTP sink process (aiosmtpd), sharing the port with its siblings (SO_REUSEPORT).
 
-    seen: set[bytes] = set()
+    Counts messages in the shared `total`; on any message from `replies` it answers with
+    the Message-IDs it has seen, so the parent can count distinct ones across processes.
+    """
+    import asyncio
+
+    from aiosmtpd.smtp import SMTP
+
+    seen: list[bytes] = []
 
     class Counter:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            # Mail servers offer PIPELINING (RFC 2920); aiosmtpd handles it but does not say so.
+            session.host_name = hostname
+            return [*responses[:-1], "250-PIPELINING", responses[-1]] if pipelining else responses
+
         async def handle_DATA(self, server, session, envelope):
             match = MESSAGE_ID.search(envelope.content)
-            total.value += 1
-            if match and match.group(1) not in seen:
-                seen.add(match.group(1))
-                unique.value += 1
+            seen.append(match.group(1) if match else b"")
+            with total.get_lock():
+                total.value += 1
             return "250 OK"
 
-    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
-    controller.start()
+    def answer() -> None:
+        while True:
+            replies.recv()
+            replies.send(list(seen))
+
+    threading.Thread(target=answer, daemon=True).start()
+    loop = asyncio.new_event_loop()
+    handler = Counter()
+    loop.run_until_complete(
+        loop.create_server(
+            lambda: SMTP(handler, hostname="sink.local"), "127.0.0.1", port, reuse_port=True
+        )
+    )
     ready.set()
-    while True:
-        time.sleep(3600)
+    loop.run_forever()
+
+
+class Sink:
+    """`processes` aiosmtpd processes on one port; the stand-in for a mail server."""
+
+    def __init__(self, port: int, processes: int, pipelining: bool):
+        self.total = multiprocessing.Value("l", 0)
+        self.pipes = []
+        self.processes = []
+        for _ in range(processes):
+            ours, theirs = multiprocessing.Pipe()
+            ready = multiprocessing.Event()
+            process = multiprocessing.Process(
+                target=run_sink,
+                args=(port, self.total, theirs, ready, pipelining),
+                daemon=True,
+            )
+            process.start()
+            ready.wait(10)
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    def message_ids(self) -> list[bytes]:
+        found: list[bytes] = []
+        for pipe in self.pipes:
+            pipe.send("report")
+            found += pipe.recv()
+        return found
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the sink processes have used so far (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = 0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used += int(fields[11]) + int(fields[12])
+        return used / tick
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
 
 
 def free_port() -> int:
@@ -115,7 +179,18 @@ def deliver_in_processes(processes: int, threads: int, batch: int) -> int:
     return sum(int(worker.communicate()[0].split()[1]) for worker in workers)
 
 
-def run_campaign(org, processes: int, threads: int, batch: int) -> dict:
+def cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_campaign(org, sink: Sink, processes: int, threads: int, batch: int) -> dict:
+    """Freeze, render + queue, deliver; wall time and CPU seconds of each part."""
     from regulars.messaging import campaigns, delivery
 
     campaign = campaigns.create_campaign(
@@ -130,11 +205,12 @@ def run_campaign(org, processes: int, threads: int, batch: int) -> dict:
         ),
         rules={"match": "all", "criteria": [{"type": "consent", "channel": "email"}]},
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_self()
     frozen = campaigns.generate_recipients(campaign=campaign)
     t_freeze = time.perf_counter()
     queued = campaigns.distribute(campaign=campaign).queued
-    t_queue = time.perf_counter()
+    t_queue, cpu_queued = time.perf_counter(), cpu_self()
+    workers_before, sink_before = cpu_children(), sink.cpu_seconds()
     if processes > 1:
         delivered = deliver_in_processes(processes, threads, batch)
     else:
@@ -148,15 +224,15 @@ def run_campaign(org, processes: int, threads: int, batch: int) -> dict:
         "render_queue_s": t_queue - t_freeze,
         "deliver_s": t_deliver - t_queue,
         "total_s": t_deliver - started,
+        "cpu_freeze_render_queue_s": cpu_queued - cpu_started,
+        "cpu_deliver_s": cpu_children() - workers_before + cpu_self() - cpu_queued,
+        "cpu_sink_s": sink.cpu_seconds() - sink_before,
         "campaign": campaign,
     }
 
 
-def plain_smtplib(port: int, campaign, count: int, connections: int = 1) -> float:
-    """The same messages, built beforehand, through smtplib in a loop per connection.
-
-    One connection is the baseline; several show what the sink itself can take.
-    """
+def plain_smtplib(port: int, sink: Sink, campaign, count: int) -> dict:
+    """The same messages, built beforehand, through smtplib in a loop on one connection."""
     from regulars.messaging.compose import build_email
     from regulars.messaging.models import Message
 
@@ -164,20 +240,19 @@ def plain_smtplib(port: int, campaign, count: int, connections: int = 1) -> floa
     built = [
         (m.to_address, build_email(m).message().as_bytes(linesep="\r\n")) for m in rows.iterator()
     ]
+    started, cpu_started, sink_started = time.perf_counter(), cpu_self(), sink.cpu_seconds()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for to_address, data in built:
+            smtp.sendmail("bench@localhost", [to_address], data)
+    return {
+        "s": time.perf_counter() - started,
+        "cpu_client_s": cpu_self() - cpu_started,
+        "cpu_sink_s": sink.cpu_seconds() - sink_started,
+    }
 
-    def loop(share):
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            for to_address, data in share:
-                smtp.sendmail("bench@localhost", [to_address], data)
 
-    shares = [built[n::connections] for n in range(connections)]
-    threads = [threading.Thread(target=loop, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+def per_message_ms(seconds: float, count: int) -> float:
+    return round(1000 * seconds / max(count, 1), 3)
 
 
 def main() -> None:
@@ -186,17 +261,18 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="delivering processes")
     parser.add_argument("--threads", type=int, default=3, help="threads (connections) each")
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--sink-processes", type=int, default=2, help="SMTP sink processes")
     parser.add_argument(
-        "--plain", type=int, default=20000, help="messages in the smtplib loops (rates compared)"
+        "--no-pipelining", action="store_true", help="the sink does not offer PIPELINING"
     )
+    parser.add_argument(
+        "--plain", type=int, default=20000, help="messages in the smtplib loop (rates compared)"
+    )
+    parser.add_argument("--output", help="JSON file (default bench/results/send-<N>.json)")
     args = parser.parse_args()
 
     port = free_port()
-    total, unique = multiprocessing.Value("l", 0), multiprocessing.Value("l", 0)
-    ready = multiprocessing.Event()
-    sink = multiprocessing.Process(target=run_sink, args=(port, total, unique, ready), daemon=True)
-    sink.start()
-    ready.wait(10)
+    sink = Sink(port, args.sink_processes, pipelining=not args.no_pipelining)
     with tempfile.TemporaryDirectory() as workdir:
         setup_django(workdir, port)
         from regulars.orgs.actions import create_organisation
@@ -205,38 +281,54 @@ def main() -> None:
         t0 = time.perf_counter()
         make_customers(org, args.recipients)
         setup_s = time.perf_counter() - t0
-        result = run_campaign(org, args.processes, args.threads, args.batch)
-        # Before the plain loops, which hold their pre-built messages in memory.
+        result = run_campaign(org, sink, args.processes, args.threads, args.batch)
+        # Before the plain loop, which holds its pre-built messages in memory.
         campaign_peak_mb = peak_memory_mb()
         # The largest delivering child process (the sink is still running: not counted).
         worker_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        received, distinct = total.value, unique.value
+        received = sink.total.value
+        ids = sink.message_ids()
         plain_count = min(args.plain, result["delivered"])
         campaign = result.pop("campaign")
-        plain_s = plain_smtplib(port, campaign, plain_count)
-        ceiling_s = plain_smtplib(port, campaign, plain_count, connections=4)
-    sink.terminate()
+        plain = plain_smtplib(port, sink, campaign, plain_count)
+    sink.stop()
 
-    rate = result["delivered"] / result["total_s"]
-    plain_rate = plain_count / plain_s
+    delivered = result["delivered"]
+    rate = delivered / result["total_s"]
+    plain_rate = plain_count / plain["s"]
+    cpu_ms = {
+        "render_queue": per_message_ms(result["cpu_freeze_render_queue_s"], delivered),
+        "deliver": per_message_ms(result["cpu_deliver_s"], delivered),
+        "sink": per_message_ms(result["cpu_sink_s"], delivered),
+    }
     report = {
         "customers": args.recipients,
         "processes": args.processes,
         "threads_per_process": args.threads,
+        "sink_processes": args.sink_processes,
+        "sink_offers_pipelining": not args.no_pipelining,
         "setup_customers_s": round(setup_s, 2),
         **{k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()},
         "sink_received": received,
-        "sink_distinct_message_ids": distinct,
+        "sink_distinct_message_ids": len(set(ids)),
         "end_to_end_msg_per_s": round(rate, 1),
-        "deliver_only_msg_per_s": round(result["delivered"] / result["deliver_s"], 1),
+        "deliver_only_msg_per_s": round(delivered / result["deliver_s"], 1),
         "plain_smtplib_msg_per_s": round(plain_rate, 1),
         "ratio_vs_plain": round(rate / plain_rate, 2),
-        "sink_ceiling_4_plain_connections_msg_per_s": round(plain_count / ceiling_s, 1),
+        "cpu_ms_per_message": {**cpu_ms, "total": round(sum(cpu_ms.values()), 3)},
+        "plain_cpu_ms_per_message": {
+            "client": per_message_ms(plain["cpu_client_s"], plain_count),
+            "sink": per_message_ms(plain["cpu_sink_s"], plain_count),
+        },
+        # What two cores could do if this run's CPU per message were all that mattered.
+        "cpu_bound_msg_per_s_on_2_cores": round(2000 / sum(cpu_ms.values()), 1),
         "peak_memory_mb": round(campaign_peak_mb, 1),
         "peak_memory_worker_mb": round(worker_peak_mb, 1),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "database": os.environ["DATABASE_URL"].split(":")[0],
     }
-    out = ROOT / "bench" / "results" / f"send-{args.recipients}.json"
+    default = ROOT / "bench" / "results" / f"send-{args.recipients}.json"
+    out = Path(args.output) if args.output else default
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     width = max(len(k) for k in report)

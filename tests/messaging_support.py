@@ -13,13 +13,22 @@ from aiosmtpd.smtp import SMTP
 class FaultySink:
     """aiosmtpd handler keeping every accepted message; can answer 421/451 or drop connections.
 
-    Every `fail_every`-th DATA gets `fail_code`; every `drop_every`-th DATA has its
-    connection dropped before the answer (the client never hears 250: not accepted).
+    With `pipelining`, the server offers PIPELINING and the client sends MAIL, RCPT and
+    DATA in one write. Every `fail_every`-th DATA gets `fail_code`; every `drop_every`-th
+    DATA has its connection dropped before the answer (the client never hears 250: not
+    accepted).
     """
 
     def __init__(
-        self, *, fail_every=0, fail_code="451 4.3.0 Try again later", drop_every=0, refuse=None
+        self,
+        *,
+        fail_every=0,
+        fail_code="451 4.3.0 Try again later",
+        drop_every=0,
+        refuse=None,
+        pipelining=False,
     ):
+        self.pipelining = pipelining  # offer RFC 2920 PIPELINING in the EHLO answer
         self.fail_every = fail_every
         self.fail_code = fail_code
         self.drop_every = drop_every
@@ -27,6 +36,12 @@ class FaultySink:
         self.transactions = 0
         self.messages: list[email.message.Message] = []
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -56,9 +56,9 @@ class SlowSink(FaultySink):
         return await super().handle_DATA(server, session, envelope)
 
 
-@pytest.fixture
-def sink(settings):
-    handler = SlowSink()
+@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
+def sink(request, settings):
+    handler = SlowSink(pipelining=request.param)
     controller = start_sink(handler)
     use_sink(settings, controller)
     settings.MESSAGING_RETRY_BASE_SECONDS = 0

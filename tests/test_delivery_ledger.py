@@ -42,9 +42,9 @@ def queue(org, customer, key="test:1", channel="email", requires_consent=True):
     )
 
 
-@pytest.fixture
-def sink(settings):
-    handler = FaultySink()
+@pytest.fixture(params=[False, True], ids=["one-by-one", "pipelining"])
+def sink(request, settings):
+    handler = FaultySink(pipelining=request.param)
     controller = start_sink(handler)
     use_sink(settings, controller)
     settings.MESSAGING_RETRY_BASE_SECONDS = 0

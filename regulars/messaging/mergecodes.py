@@ -27,6 +27,7 @@ A code whose value is missing for a customer (no birthday, no first name) never 
 as a blank: the customer is skipped with the reason "no value for #Code#".
 """
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -238,25 +239,57 @@ def check_link_target(organisation: Organisation, kind: str, target: str) -> boo
     return True
 
 
-def render(text: str, ctx: MergeContext, *, as_html: bool) -> str:
-    """Substitute every code; raise MissingValue when a code has no value for this customer."""
+@dataclass(frozen=True)
+class _Code:
+    text: str  # as written, e.g. "#DirectLink:front#"
+    name: str
+    args: list[str]
+    as_link: bool  # a link code on its own in HTML: rendered as <a href="…">…</a>
 
-    def replace(match: re.Match) -> str:
-        name, *args = match.group(1).split(":")
-        resolver = CODES.get(name)
-        if resolver is None:
-            raise TemplateError(f"unknown merge code {match.group(0)}")
-        value = resolver(ctx, args)
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """A body split once into literal text and codes; rendering only fills in values."""
+
+    parts: tuple[str | _Code, ...]
+    as_html: bool
+
+    def render(self, ctx: MergeContext) -> str:
+        return "".join(
+            part if isinstance(part, str) else self._value(part, ctx) for part in self.parts
+        )
+
+    def _value(self, code: _Code, ctx: MergeContext) -> str:
+        value = CODES[code.name](ctx, code.args)
         if not value:
-            raise MissingValue(f"no value for {match.group(0)}")
-        if not as_html:
+            raise MissingValue(f"no value for {code.text}")
+        if not self.as_html:
             return value
-        if name in LINK_CODES and not _inside_attribute(match):
+        if code.as_link:
             url = html.escape(value)
             return f'<a href="{url}">{url}</a>'
         return html.escape(value)
 
-    return CODE.sub(replace, text or "")
+
+@functools.lru_cache(maxsize=64)
+def compile_template(text: str, *, as_html: bool) -> CompiledTemplate:
+    """Split a body into literals and codes (TemplateError naming an unknown code)."""
+    parts: list[str | _Code] = []
+    position = 0
+    for match in CODE.finditer(text):
+        name, *args = match.group(1).split(":")
+        if name not in CODES:
+            raise TemplateError(f"unknown merge code {match.group(0)}")
+        as_link = as_html and name in LINK_CODES and not _inside_attribute(match)
+        parts += [text[position : match.start()], _Code(match.group(0), name, args, as_link)]
+        position = match.end()
+    parts.append(text[position:])
+    return CompiledTemplate(tuple(part for part in parts if part != ""), as_html)
+
+
+def render(text: str, ctx: MergeContext, *, as_html: bool) -> str:
+    """Substitute every code; raise MissingValue when a code has no value for this customer."""
+    return compile_template(text or "", as_html=as_html).render(ctx)
 
 
 def _inside_attribute(match: re.Match) -> bool:

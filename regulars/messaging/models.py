@@ -1,5 +1,6 @@
 """The delivery ledger, suppressions, templates, articles and campaigns (MSG-1 … MSG-10)."""
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -80,9 +81,13 @@ class Message(models.Model):
     @property
     def message_id(self) -> str:
         """The RFC 5322 Message-ID: stable per ledger row, so a repeat is recognisable."""
-        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
         local = re.sub(r"[^A-Za-z0-9-]+", ".", self.key)
-        return f"<{local}.{self.pk}@{domain}>"
+        return f"<{local}.{self.pk}@{_message_id_domain(settings.SITE_URL)}>"
+
+
+@functools.lru_cache(maxsize=4)
+def _message_id_domain(site_url: str) -> str:
+    return urlsplit(site_url).hostname or "localhost"
 
 
 class Suppression(models.Model):
