@@ -6,10 +6,19 @@ another organisation whose data must never show up in the salon's answers.
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from regulars.orgs.actions import add_staff_user, create_api_token, create_organisation
 
 PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    """A page request activates its user's language for the thread: texts translated
+    later (import reasons, CLI output) must not come out in the previous test's language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
