@@ -99,7 +99,7 @@ def test_unreadable_file_fails_with_the_reason(org):
     run_import_job(job.pk)
     job.refresh_from_db()
     assert job.status == "failed"
-    assert job.problem == "customers.csv: not a UTF-8 text file"
+    assert job.problem_text == "customers.csv: not a UTF-8 text file"
     assert job.report == {}
 
 

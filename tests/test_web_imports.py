@@ -173,3 +173,7 @@ def test_row_errors_in_the_users_language(client, alice, org, monkeypatch):
     danish = client.get(job_url).content.decode()
     assert "ikke en dato (ÅÅÅÅ-MM-DD): &#x27;31-12-1990&#x27;" in danish
     assert "Filen har fejl" in danish
+    headless = upload(client, ",\nA1,Anna\n", name="uden.csv")
+    assert headless.context["form"].errors["file"] == [
+        "uden.csv: den første række skal navngive kolonnerne"
+    ]

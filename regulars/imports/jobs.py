@@ -88,7 +88,14 @@ def run_import_job(job_id: int) -> None:
     try:
         _run(job, attempt)
     except TableError as error:
-        _finish(job, attempt, status=ImportJobStatus.FAILED, problem=str(error))
+        params = {name: str(value) for name, value in error.params.items()}
+        _finish(
+            job,
+            attempt,
+            status=ImportJobStatus.FAILED,
+            problem=error.message,
+            problem_params=params,
+        )
     except Exception:  # noqa: BLE001 — the job must end, whatever went wrong
         log.exception("import job %s failed", job_id)
         _finish(job, attempt, status=ImportJobStatus.FAILED, problem=UNEXPECTED)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from regulars.orgs.models import Organisation
@@ -34,8 +35,10 @@ class ImportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     # ImportReport.to_dict(); empty until the job has run.
     report = models.JSONField(default=dict, blank=True)
-    # Why the file could not be read at all (then there is no report).
+    # Why the file could not be read at all (then there is no report): English text with
+    # %(name)s holes and their values, translated when shown (see problem_text).
     problem = models.TextField(blank=True)
+    problem_params = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -55,6 +58,10 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def problem_text(self) -> str:
+        return gettext(self.problem) % self.problem_params if self.problem else ""
 
     @property
     def is_finished(self) -> bool:

@@ -14,11 +14,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.translation import gettext, gettext_noop
+
 XLSX_MAGIC = b"PK\x03\x04"
 
 
 class TableError(ValueError):
-    """The file cannot be read as an import table (wrong format, not UTF-8, no header)."""
+    """The file cannot be read as an import table (wrong format, not UTF-8, no header).
+    Like a row error, the reason is English text with %(name)s holes and their values,
+    translated when shown."""
+
+    def __init__(self, message: str, /, **params: Any):
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return gettext(self.message) % self.params
 
 
 def read_table(path_or_file: str | Path | IO[bytes], filename: str = "") -> list[dict[str, str]]:
@@ -41,9 +53,11 @@ def iter_table(
             with open(path_or_file, "rb") as handle:
                 yield from _iter_open_table(handle, filename)
         except FileNotFoundError as exc:
-            raise TableError(f"{path_or_file}: no such file") from exc
+            raise TableError(gettext_noop("%(file)s: no such file"), file=path_or_file) from exc
         except IsADirectoryError as exc:
-            raise TableError(f"{path_or_file}: is a directory, not a file") from exc
+            raise TableError(
+                gettext_noop("%(file)s: is a directory, not a file"), file=path_or_file
+            ) from exc
     else:
         yield from _iter_open_table(path_or_file, filename)
 
@@ -54,12 +68,12 @@ def _iter_open_table(handle: IO[bytes], filename: str) -> Iterator[dict[str, str
     suffix = Path(filename).suffix.lower()
     if start == XLSX_MAGIC or suffix == ".xlsx":
         if start != XLSX_MAGIC:
-            raise TableError(f"{filename}: not an Excel .xlsx file")
+            raise TableError(gettext_noop("%(file)s: not an Excel .xlsx file"), file=filename)
         yield from _iter_xlsx(handle, filename)
     elif suffix in {".csv", ".txt", ""}:
         yield from _iter_csv(handle, filename)
     else:
-        raise TableError(f"{filename}: not a CSV or .xlsx file")
+        raise TableError(gettext_noop("%(file)s: not a CSV or .xlsx file"), file=filename)
 
 
 def _iter_csv(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
@@ -68,15 +82,17 @@ def _iter_csv(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
         reader = csv.reader(text, strict=True)
         header = next(reader, None)
         if header is None:
-            raise TableError(f"{filename}: the file is empty")
+            raise TableError(gettext_noop("%(file)s: the file is empty"), file=filename)
         _check_header(header, filename)
         keys = [name.strip() for name in header]
         for cells in reader:
             yield _row(keys, cells)
     except UnicodeDecodeError as exc:
-        raise TableError(f"{filename}: not a UTF-8 text file") from exc
+        raise TableError(gettext_noop("%(file)s: not a UTF-8 text file"), file=filename) from exc
     except csv.Error as exc:
-        raise TableError(f"{filename}: not a valid CSV file ({exc})") from exc
+        raise TableError(
+            gettext_noop("%(file)s: not a valid CSV file (%(problem)s)"), file=filename, problem=exc
+        ) from exc
 
 
 def _iter_xlsx(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
@@ -85,12 +101,14 @@ def _iter_xlsx(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
     try:
         workbook = load_workbook(io.BytesIO(handle.read()), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError(f"{filename}: not a readable Excel .xlsx file") from exc
+        raise TableError(
+            gettext_noop("%(file)s: not a readable Excel .xlsx file"), file=filename
+        ) from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise TableError(f"{filename}: the first sheet is empty")
+            raise TableError(gettext_noop("%(file)s: the first sheet is empty"), file=filename)
         keys = [_cell_text(value).strip() for value in header]
         _check_header(keys, filename)
         for values in rows:
@@ -101,7 +119,9 @@ def _iter_xlsx(handle: IO[bytes], filename: str) -> Iterator[dict[str, str]]:
 
 def _check_header(header: list[str], filename: str) -> None:
     if not any(name.strip() for name in header):
-        raise TableError(f"{filename}: the first row must name the columns")
+        raise TableError(
+            gettext_noop("%(file)s: the first row must name the columns"), file=filename
+        )
 
 
 def _row(keys: list[str], cells: list[str]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 Exit status: 0 imported (or a clean dry run), 1 bad rows (every one printed on stderr,
 nothing imported), 2 bad command line, unknown organisation, unreadable file."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from regulars.imports.actions import KINDS, TableError, import_file
 from regulars.orgs.models import Organisation
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organisation slug")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
 
+    @no_translations  # English, whatever language a caller had active (SPEC 9.1 output)
     def handle(self, *args, kind, file, org, dry_run, **options):
         organisation = Organisation.objects.filter(slug=org).first()
         if organisation is None:
