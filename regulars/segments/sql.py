@@ -1,5 +1,4 @@
-"""SQL the ORM cannot say portably or well: all the SEG-2 counts in one pass; comparing one
-attribute of an individual's JSON; a ticket ordered shortly before its event.
+"""SQL the ORM cannot say portably: comparing one attribute of an individual's JSON.
 
 SQLite and PostgreSQL spell JSON access differently; the meaning is the same on both.
 The attribute must be present. A JSON number attribute and a number value compare as
@@ -12,39 +11,8 @@ customers_individual filtered by the (organisation, kind) index.
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    Expression,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, Expression, F
 from django.db.models.sql.compiler import SQLCompiler
-
-
-def count_flags(rows: QuerySet, flags: dict[str, Q], counts: dict[str, str]) -> dict[str, int]:
-    """For each entry of `counts`, how many of `rows` satisfy its SQL condition over the
-    columns named by `flags`, each 1 where its condition holds and 0 elsewhere.
-
-    The flags are computed once per row into a materialised table, so each criterion's
-    subquery is evaluated once however many counts use it (a plain subquery in FROM is
-    pulled up by both engines, which copies each flag's subquery into every count).
-    """
-    as_numbers = {
-        name: Case(When(flag, then=Value(1)), default=Value(0), output_field=IntegerField())
-        for name, flag in flags.items()
-    }
-    inner, params = rows.order_by().annotate(**as_numbers).values(*flags).query.sql_with_params()
-    sums = ", ".join(f"COUNT(CASE WHEN {condition} THEN 1 END)" for condition in counts.values())
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH flags AS MATERIALIZED ({inner}) SELECT {sums} FROM flags", params)
-        return dict(zip(counts, cursor.fetchone(), strict=True))
-
 
 OPERATORS = {"eq": "=", "neq": "<>", "gte": ">=", "lte": "<="}
 
