@@ -10,16 +10,16 @@ one raw keep-alive HTTP/1.1 connection per till, each POSTing /api/loyalty/sales
 fresh Idempotency-Key (a line that earns 10 points and a line bought for 10 points). Two
 load shapes, one after the other:
 
-- open loop: every till sends at a fixed rate, `--rate` sales/s offered in total; latency
-  counts from the scheduled send time, so a slow server is not hidden by tills that wait
-  (no coordinated omission);
+- open loop: every till sends at a fixed rate, `--rate` sales/s offered in total (one run
+  per rate given); latency counts from the scheduled send time, so a slow server is not
+  hidden by tills that wait (no coordinated omission);
 - closed loop: every till sends its next sale as soon as the last one is answered
   (saturation: the most the server completes).
 
 After each run it checks the ledger: every balance equals the sum of its entries, none is
 negative, and the numbers of sales and entries match the completed sales. Prints a table,
-writes bench/results/till-<engine>.json. `--profile` counts the queries of one sale and
-prints where a sale's time goes.
+writes bench/results/till-<engine>.json. Before serving, one process measures the work of a
+sale without a server (queries, CPU time); `--profile` prints where that time goes.
 """
 
 import argparse
@@ -112,8 +112,12 @@ def sale_body(world: dict, customer_id: int) -> bytes:
     return json.dumps({"customer_id": customer_id, "lines": lines}).encode()
 
 
-def profile(world: dict) -> dict:
-    """Queries of one sale (after warm-up) and a cProfile of 200 sales, in-process."""
+def work_per_sale(world: dict, show_profile: bool = False) -> dict:
+    """In one process, no server: the statements of one sale and its CPU time.
+
+    CPU time (median of 5 batches of 100 sales) depends much less on what else runs on the
+    machine than throughput does. `show_profile` prints a cProfile of 200 more sales.
+    """
     import cProfile
     import pstats
 
@@ -123,37 +127,47 @@ def profile(world: dict) -> dict:
 
     client = Client()
     headers = {"Authorization": f"Bearer {world['token']}"}
+    sold = 0
 
-    def sell(n: int) -> None:
+    def sell() -> None:
+        nonlocal sold
         response = client.post(
             "/api/loyalty/sales",
-            sale_body(world, world["customers"][n % CUSTOMERS]),
+            sale_body(world, world["customers"][sold % CUSTOMERS]),
             content_type="application/json",
             headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
         )
         assert response.status_code == 201, response.content
+        sold += 1
 
-    for n in range(20):
-        sell(n)
+    for _ in range(20):
+        sell()
     with CaptureQueriesContext(connection) as captured:
-        sell(20)
+        sell()
     statements = [q["sql"] for q in captured.captured_queries]
-    profiler = cProfile.Profile()
-    started = time.perf_counter()
-    profiler.enable()
-    for n in range(200):
-        sell(n)
-    profiler.disable()
-    per_sale_ms = (time.perf_counter() - started) / 200 * 1000
-    for sql in statements:
-        print(f"  {sql[:110]}")
-    pstats.Stats(profiler).sort_stats(SORT).print_stats(
-        int(os.environ.get("TILL_PROFILE_LINES", "40"))
-    )
+    batches = []
+    for _ in range(5):
+        started = time.process_time()
+        for _ in range(100):
+            sell()
+        batches.append((time.process_time() - started) * 10)
+    if show_profile:
+        for sql in statements:
+            print(f"  {sql[:110]}")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(200):
+            sell()
+        profiler.disable()
+        lines = int(os.environ.get("TILL_PROFILE_LINES", "40"))
+        pstats.Stats(profiler).sort_stats(SORT).print_stats(lines)
+    connection.close()
     return {
-        "statements_per_sale": len(statements),
-        "queries_per_sale": sum(1 for s in statements if s.split()[0] not in TRANSACTION_CONTROL),
-        "in_process_ms_per_sale_profiled": round(per_sale_ms, 2),
+        "sales": sold,
+        "statements": len(statements),
+        "queries": sum(1 for s in statements if s.split()[0] not in TRANSACTION_CONTROL),
+        "cpu_ms_median": round(statistics.median(batches), 2),
+        "cpu_ms_batches": [round(b, 2) for b in batches],
     }
 
 
@@ -377,28 +391,28 @@ def verify(expected_sales: int) -> dict:
     return ledger
 
 
-def measure(args, world: dict, port: int, server: subprocess.Popen) -> dict:
+def measure(args, world: dict, port: int, server: subprocess.Popen, sold: int) -> dict:
     tills = [Till(port, world, world["customers"][n :: args.clients]) for n in range(args.clients)]
     loop = asyncio.new_event_loop()
-    completed = sum(
-        s == 201 for _, s in loop.run_until_complete(closed_loop(tills, WARM_UP_SECONDS))
-    )
+    warm_up = loop.run_until_complete(closed_loop(tills, WARM_UP_SECONDS))
+    completed = sold + sum(status == 201 for _, status in warm_up)
     runs = {}
-    for shape in ("open", "closed"):
+    for shape in [*(f"open-{rate:g}" for rate in args.rate), "closed"]:
         load = [round(x, 2) for x in os.getloadavg()]
         backends = database_pids()
         server_cpu, own_cpu = cpu_seconds(server_pids(server)), resource.getrusage(0)
         database_cpu = cpu_seconds(backends)
         started = time.perf_counter()
-        if shape == "open":
-            results = loop.run_until_complete(open_loop(tills, args.seconds, args.rate))
+        rate = float(shape.removeprefix("open-")) if shape != "closed" else None
+        if rate is not None:
+            results = loop.run_until_complete(open_loop(tills, args.seconds, rate))
         else:
             results = loop.run_until_complete(closed_loop(tills, args.seconds))
         elapsed = time.perf_counter() - started
         own = resource.getrusage(0)
         run = summary(results, elapsed)
         completed += run["completed_sales"]
-        run["offered_per_second"] = args.rate if shape == "open" else None
+        run["offered_per_second"] = rate
         run["load_average_before"] = load
         per_sale = 1000 / max(run["completed_sales"], 1)
         run["server_cpu_ms_per_sale"] = round(
@@ -420,14 +434,14 @@ def measure(args, world: dict, port: int, server: subprocess.Popen) -> dict:
 
 def print_table(report: dict) -> None:
     print(
-        f"{'engine':<10}{'load':<8}{'offered/s':>10}{'sales/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'engine':<10}{'load':<10}{'offered/s':>10}{'sales/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
         f"{'p99 ms':>9}{'unsent':>7}{'errors':>7}{'app cpu':>8}{'db cpu':>7}  ledger"
     )
     print("(latencies from the scheduled send time; cpu: ms per completed sale)")
     for shape, run in report["runs"].items():
-        offered = run["offered_per_second"] or "max"
+        offered = f"{run['offered_per_second']:g}" if run["offered_per_second"] else "max"
         print(
-            f"{report['engine']:<10}{shape:<8}{offered:>10}{run['sales_per_second']:>9}"
+            f"{report['engine']:<10}{shape:<10}{offered:>10}{run['sales_per_second']:>9}"
             f"{run['p50_ms']!s:>9}{run['p95_ms']!s:>9}{run['p99_ms']!s:>9}"
             f"{run['unsent']:>7}{run['failed_requests']:>7}{run['server_cpu_ms_per_sale']:>8}"
             f"{run['database_cpu_ms_per_sale'] or '-':>7}  "
@@ -439,7 +453,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--clients", type=int, default=50, help="tills (connections)")
-    parser.add_argument("--rate", type=float, default=300, help="open loop: sales/s offered")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[300],
+        help="open loop: sales/s offered by all tills together; one run per rate",
+    )
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
@@ -458,13 +478,14 @@ def main() -> None:
     migrate = [sys.executable, "-m", "django", "migrate", "-v", "0"]
     subprocess.run(migrate, env=env, check=True, cwd=ROOT)
     world = seed()
+    per_sale = work_per_sale(world, show_profile=args.profile)
     if args.profile:
-        print(json.dumps(profile(world), indent=2))
+        print(json.dumps(per_sale, indent=2))
         return
     port = free_port()
     server = serve(env, port, args.workers, args.threads)
     try:
-        runs = measure(args, world, port, server)
+        runs = measure(args, world, port, server, per_sale["sales"])
     finally:
         server.terminate()
         server.wait(10)
@@ -474,12 +495,17 @@ def main() -> None:
         "server": f"gunicorn --workers {args.workers} --worker-class gthread "
         f"--threads {args.threads} --keep-alive 75, DATABASE_CONN_MAX_AGE=600",
         "cpu_count": os.cpu_count(),
+        "per_sale_in_process": per_sale,
         "runs": runs,
     }
     out = Path(args.output or ROOT / "bench" / "results" / f"till-{args.engine}.json").resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
+    print(
+        f"one sale in-process: {per_sale['queries']} queries ({per_sale['statements']} "
+        f"statements with BEGIN/COMMIT/SAVEPOINT), {per_sale['cpu_ms_median']} ms CPU"
+    )
     print(f"wrote {out}")
     sys.exit(0 if all(run["ledger"]["ok"] for run in runs.values()) else 1)
 
