@@ -8,12 +8,14 @@ stays fast with a million customers.
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import phonenumbers
+from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
@@ -69,20 +71,25 @@ EXACT_MATCH_LIMIT = 500
 
 @dataclass
 class Matches:
-    """The customers a list view shows and how many they are (COUNT_LIMIT + 1: more)."""
+    """The customers a list view shows and how many they are (COUNT_LIMIT + 1: more).
+    When they are few and Python orders text as the database does, `keys` holds every
+    match's sort key (ending with its id), sorted, and no second query is needed."""
 
     customers: QuerySet[Customer]
     total: int
+    keys: list[tuple] | None = None
 
 
-def find_customers(organisation: Organisation, filters: CustomerFilters) -> Matches:
+def find_customers(
+    organisation: Organisation, filters: CustomerFilters, sort: tuple[str, ...]
+) -> Matches:
     """The organisation's (not erased) customers matching the filters and the search.
 
-    Their ids are fetched first, in no order and at most COUNT_LIMIT + 1, with every
-    filter in the shape that lets the planner start from the smallest set (a group's
-    rows, a search word's index range); sorted, it would walk the sort index across all
-    customers looking for the few that match. When there are more than that, they are
-    dense enough for the walk to fill a page soon, and the filters go on the walk."""
+    They are fetched first, in no order and at most COUNT_LIMIT + 1, with every filter in
+    the shape that lets the planner start from the smallest set (a group's rows, a search
+    word's index range); sorted, it would walk the sort index across all customers
+    looking for the few that match. When there are more than that, they are dense
+    enough for the walk to fill a page soon, and the filters go on the walk."""
     customers = Customer.objects.filter(organisation=organisation, erased_at__isnull=True)
     conditions = _flag_conditions(filters)
     candidates = customers
@@ -92,12 +99,37 @@ def find_customers(organisation: Organisation, filters: CustomerFilters) -> Matc
         # The search names the organisation in each of its index ranges; naming it once
         # more outside them leads SQLite to scan the organisation's customers instead.
         candidates = Customer.objects.filter(search, erased_at__isnull=True)
-    memberships = _memberships(filters, _member_in)
-    found = _ids(candidates.filter(conditions, *memberships), COUNT_LIMIT + 1)
-    if len(found) <= COUNT_LIMIT:
-        return Matches(Customer.objects.filter(pk__in=found), total=len(found))
+    found = candidates.filter(conditions, *_memberships(filters, _member_in)).order_by()
+    columns = [name.lstrip("-") for name in sort]
+    if _sorts_text_like_python():
+        keys = list(found.values_list(*columns)[: COUNT_LIMIT + 1])
+        if len(keys) <= COUNT_LIMIT:
+            keys.sort(reverse=sort[0].startswith("-"))
+            return Matches(Customer.objects.none(), total=len(keys), keys=keys)
+    else:
+        ids = _ids(found, COUNT_LIMIT + 1)
+        if len(ids) <= COUNT_LIMIT:
+            return Matches(Customer.objects.filter(pk__in=ids), total=len(ids))
     walk = customers.filter(conditions, *_memberships(filters, _member_exists))
     return Matches(walk, total=COUNT_LIMIT + 1)
+
+
+def _sorts_text_like_python() -> bool:
+    """SQLite compares text byte by byte (code points, as Python does); PostgreSQL does
+    so only under the C collation, else the database sorts the matches it found."""
+    if connection.vendor == "sqlite":
+        return True
+    return _database_collation(connection.settings_dict["NAME"]) in C_COLLATIONS
+
+
+C_COLLATIONS = frozenset({"C", "POSIX", "C.UTF-8", "C.utf8"})
+
+
+@functools.cache
+def _database_collation(database: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
 
 
 def _flag_conditions(filters: CustomerFilters) -> Q:
@@ -170,9 +202,14 @@ def customer_page(
     before: str | None = None,
 ) -> CustomerPage:
     sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    matches = find_customers(organisation, filters)
+    matches = find_customers(organisation, filters, sort)
     after_key, before_key = decode_cursor(after, sort), decode_cursor(before, sort)
-    if before_key is not None:
+    if matches.keys is not None:
+        ids, has_more_before, has_more_after = _page_of_keys(
+            matches.keys, sort[0].startswith("-"), after_key, before_key
+        )
+        rows = _rows(ids)
+    elif before_key is not None:
         earlier = matches.customers.filter(_beyond(sort, before_key, backwards=True))
         ids = _page_ids(earlier, _reversed(sort))
         has_more_before = len(ids) > PAGE_SIZE
@@ -195,6 +232,27 @@ def customer_page(
         filters=filters,
         count_limit=COUNT_LIMIT,
     )
+
+
+def _page_of_keys(
+    keys: list[tuple], descending: bool, after_key: list | None, before_key: list | None
+) -> tuple[list[int], bool, bool]:
+    """The page's ids in sorted sort keys, and whether pages come before and after it."""
+
+    def comes_after(key: tuple, cursor: tuple) -> bool:
+        return key < cursor if descending else key > cursor
+
+    if before_key is not None:
+        cursor = tuple(before_key)
+        end = next((i for i, key in enumerate(keys) if not comes_after(cursor, key)), len(keys))
+        start = max(0, end - PAGE_SIZE)
+        return [key[-1] for key in keys[start:end]], start > 0, True
+    start = 0
+    if after_key is not None:
+        cursor = tuple(after_key)
+        start = next((i for i, key in enumerate(keys) if comes_after(key, cursor)), len(keys))
+    page = keys[start : start + PAGE_SIZE]
+    return [key[-1] for key in page], after_key is not None, start + PAGE_SIZE < len(keys)
 
 
 def _page_ids(customers: QuerySet[Customer], order: list[str]) -> list[int]:
