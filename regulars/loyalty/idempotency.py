@@ -104,7 +104,7 @@ def _lock_key(organisation: Organisation, key: str) -> None:
 
 
 def _remember(organisation: Organisation, key: str, fingerprint: str, response: Response) -> None:
-    IdempotencyKey.objects.create(
+    record = IdempotencyKey(
         organisation=organisation,
         key=key,
         request_hash=fingerprint,
@@ -112,6 +112,7 @@ def _remember(organisation: Organisation, key: str, fingerprint: str, response: 
         response_body=response.body,
         created_at=timezone.now(),
     )
+    sql.insert([record])
 
 
 def purge_idempotency_keys(now: datetime.datetime | None = None) -> int:

@@ -87,7 +87,7 @@ def append_entries(changes: list[Change], at=None) -> list[LedgerEntry]:
                 **change.cause,
             )
         )
-    LedgerEntry.objects.bulk_create(entries)
+    sql.insert(entries)
     now = timezone.now()
     for balance in {id(c.balance): c.balance for c in changes}.values():
         balance.points = points[id(balance)]

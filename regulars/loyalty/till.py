@@ -310,14 +310,15 @@ def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -
         receipt_id = f"T{at:%Y%m%d}-{secrets.token_hex(6).upper()}"
     elif Sale.objects.filter(organisation=organisation, receipt_id=receipt_id).exists():
         raise LoyaltyError("duplicate_receipt", f"receipt {receipt_id!r} already exists")
-    sale = Sale.objects.create(
+    sale = Sale(
         organisation=organisation,
         receipt_id=receipt_id,
         customer=customer,
         sold_at=at,
         channel=channel,
     )
-    sale_lines = SaleLine.objects.bulk_create(
+    sql.insert([sale])
+    sale_lines = [
         SaleLine(
             organisation=organisation,
             sale=sale,
@@ -333,7 +334,8 @@ def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -
             amount_cents=line.amount_cents,
         )
         for line in quote.lines
-    )
+    ]
+    sql.insert(sale_lines)
     sale.saved_lines = sale_lines  # type: ignore[attr-defined]
     return sale
 
