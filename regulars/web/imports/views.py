@@ -126,7 +126,7 @@ def import_job(request, pk: int):
         "rows_done": done,
         "percent": round(100 * done / job.rows_total) if job.rows_total else 0,
         "report": StoredReport.from_dict(job.report) if job.report else None,
-        "problem": _(job.problem) if job.problem else "",
+        "problem": job.problem_text,
         "token": _confirm_token(job),
     }
     template = "web/imports/_job.html" if request.htmx else "web/imports/job.html"
