@@ -35,6 +35,12 @@ def test_search_and_pagination_stay_in_the_organisation(api, org, other_org):
     body = api.get("/api/customers/", {"q": "anna"}).json()
     assert (body["count"], [c["id"] for c in body["items"]]) == (1, [anna.pk])
     assert api.get("/api/customers/", {"q": "20123456"}).json()["count"] == 1
+    # The back office's search: whole e-mail/number/id, else words starting a name.
+    found = {
+        q: api.get("/api/customers/", {"q": q}).json()["count"]
+        for q in ("hans anna", "ANNA@example.com", "C1", "ansen", "example.com")
+    }
+    assert found == {"hans anna": 1, "ANNA@example.com": 1, "C1": 1, "ansen": 0, "example.com": 0}
     assert (
         api.get("/api/customers/", {"external_id": "C2"}).json()["items"][0]["first_name"] == "Bo"
     )

@@ -78,7 +78,12 @@ class CustomerPage(Schema):
 
 
 class SearchParams(Schema):
-    q: str = Field("", max_length=200, description="words in name, e-mail, mobile or external id")
+    q: str = Field(
+        "",
+        max_length=200,
+        description="a whole e-mail address, mobile number or external id; or words that "
+        "each start a first name, last name or e-mail address",
+    )
     external_id: str = Field("", max_length=100)
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=500)

@@ -1,8 +1,10 @@
 """Reads on customers."""
 
 import operator
+import re
 from functools import reduce
 
+import phonenumbers
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -14,23 +16,50 @@ from .models import Customer
 def search_customers(
     organisation: Organisation, text: str = "", external_id: str = ""
 ) -> QuerySet[Customer]:
-    """The organisation's customers whose name, e-mail, mobile or external id contains
-    `text` (every word must match somewhere)."""
+    """The organisation's customers that `text` finds (search_condition), or that carry
+    `external_id`."""
     customers = Customer.objects.filter(organisation=organisation)
     if external_id:
         customers = customers.filter(external_id=external_id)
-    for word in text.split():
-        digits = word.lstrip("+")
-        match = (
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(external_id__icontains=word)
-        )
-        if digits.isdigit():
-            match |= Q(mobile__contains=digits)
-        customers = customers.filter(match)
+    if text.strip():
+        customers = customers.filter(search_condition(organisation, customers, text))
     return customers.prefetch_related("groups", "tags", "permissions")
+
+
+def search_condition(organisation: Organisation, customers: QuerySet[Customer], text: str) -> Q:
+    """A whole e-mail address, mobile number or external id, when one of `customers` has
+    it; otherwise every word must start a name or the e-mail address, each an index range
+    (search_word)."""
+    exact_ids = first_ids(
+        customers.filter(_exact_match(text.strip(), organisation.country)), EXACT_MATCH_LIMIT
+    )
+    if exact_ids:
+        return Q(pk__in=exact_ids)
+    words = Q()
+    for word in text.split():
+        words &= search_word(organisation, word)
+    return words
+
+
+# More customers than this sharing one e-mail or number is not an exact lookup any more.
+EXACT_MATCH_LIMIT = 500
+PHONE_LIKE = re.compile(r"\+?[\d \-]{6,}")
+
+
+def first_ids(customers: QuerySet[Customer], limit: int) -> list[int]:
+    return list(customers.order_by().values_list("pk", flat=True)[:limit])
+
+
+def _exact_match(text: str, country: str) -> Q:
+    if "@" in text:
+        return Q(email__in={text, text.lower()})
+    if PHONE_LIKE.fullmatch(text):
+        try:
+            number = phonenumbers.parse(text, country or "DK")
+        except phonenumbers.NumberParseException:
+            return Q(pk__in=[])
+        return Q(mobile=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return Q(external_id=text)
 
 
 def search_word(organisation: Organisation, word: str) -> Q:

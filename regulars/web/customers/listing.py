@@ -10,17 +10,15 @@ import binascii
 import datetime as dt
 import functools
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import phonenumbers
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
 from regulars.customers.models import Customer
-from regulars.customers.queries import search_word
+from regulars.customers.queries import first_ids, search_condition
 from regulars.orgs.models import Organisation
 
 PAGE_SIZE = 50
@@ -34,7 +32,6 @@ SORTS: dict[str, tuple[str, ...]] = {
     "created": ("created_at", "id"),
 }
 DEFAULT_SORT = "name"
-PHONE_LIKE = re.compile(r"\+?[\d \-]{6,}")
 
 
 @dataclass
@@ -65,8 +62,6 @@ class CustomerPage:
         return self.total > self.count_limit
 
 
-# More customers than this sharing one e-mail or number is not an exact lookup any more.
-EXACT_MATCH_LIMIT = 500
 
 
 @dataclass
@@ -94,7 +89,7 @@ def find_customers(
     conditions = _flag_conditions(filters)
     candidates = customers
     if filters.q:
-        search = _search_condition(customers, filters.q, organisation)
+        search = search_condition(organisation, customers, filters.q)
         conditions &= search
         # The search names the organisation in each of its index ranges; naming it once
         # more outside them leads SQLite to scan the organisation's customers instead.
@@ -107,7 +102,7 @@ def find_customers(
             keys.sort(reverse=sort[0].startswith("-"))
             return Matches(Customer.objects.none(), total=len(keys), keys=keys)
     else:
-        ids = _ids(found, COUNT_LIMIT + 1)
+        ids = first_ids(found, COUNT_LIMIT + 1)
         if len(ids) <= COUNT_LIMIT:
             return Matches(Customer.objects.filter(pk__in=ids), total=len(ids))
     walk = customers.filter(conditions, *_memberships(filters, _member_exists))
@@ -163,36 +158,6 @@ def _member_in(through: type[Model], **member_of: int) -> Q:
 def _member_exists(through: type[Model], **member_of: int) -> Exists:
     """EXISTS (…): a probe per customer while walking the sort index."""
     return Exists(through.objects.filter(customer_id=OuterRef("pk"), **member_of))
-
-
-def _search_condition(customers: QuerySet[Customer], query: str, organisation: Organisation) -> Q:
-    """A whole e-mail address, mobile number or external id, when a customer has it;
-    otherwise every word must start a name or the e-mail address (or be the external id),
-    each an index range (customers.queries.search_word)."""
-    exact = _exact_query(query.strip(), organisation.country)
-    exact_ids = _ids(customers.filter(exact), EXACT_MATCH_LIMIT)
-    if exact_ids:
-        return Q(pk__in=exact_ids)
-    words = Q()
-    for word in query.split():
-        words &= search_word(organisation, word)
-    return words
-
-
-def _ids(customers: QuerySet[Customer], limit: int) -> list[int]:
-    return list(customers.order_by().values_list("pk", flat=True)[:limit])
-
-
-def _exact_query(query: str, country: str) -> Q:
-    if "@" in query:
-        return Q(email__in={query, query.lower()})
-    if PHONE_LIKE.fullmatch(query):
-        try:
-            number = phonenumbers.parse(query, country or "DK")
-        except phonenumbers.NumberParseException:
-            return Q(pk__in=[])
-        return Q(mobile=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return Q(external_id=query)
 
 
 def customer_page(
