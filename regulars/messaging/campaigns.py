@@ -196,12 +196,15 @@ def _distribute(campaign: Campaign, recipients, started_by) -> Distribution:
     distribution = Distribution.objects.create(
         campaign=campaign, number=number, started_by=started_by
     )
-    ids = list(recipients.values_list("id", flat=True))
-    queued = 0
-    for start in range(0, len(ids), 2000):
-        chunk = CampaignRecipient.objects.filter(id__in=ids[start : start + 2000])
+    queued, last_id = 0, 0
+    # Chunks by id range: memory stays flat however long the list is.
+    while ids := list(
+        recipients.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:2000]
+    ):
+        chunk = CampaignRecipient.objects.filter(id__in=ids)
         queued += _queue_chunk(campaign, number, chunk.select_related("customer"))
-    CampaignRecipient.objects.filter(id__in=ids).update(distribution=number)
+        chunk.update(distribution=number)
+        last_id = ids[-1]
     distribution.queued = queued
     distribution.save(update_fields=["queued"])
     return distribution
