@@ -400,7 +400,7 @@ def report(engine: str, result: dict) -> None:
         )
     print(
         f"dashboard count (total+e-mail+SMS+each criterion) of nested segment: "
-        f"p50 {result['dashboard_p50_ms']:.1f} ms"
+        f"p50 {result['dashboard_p50_ms']:.1f} ms, p95 {result.get('dashboard_p95_ms', 0):.1f} ms"
     )
 
 
@@ -438,7 +438,9 @@ def child(args: argparse.Namespace) -> None:
     organisation = Organisation.objects.get(slug="bench")
     result["sale_lines"] = count_rows(connection, "commerce_saleline")
     result["segments"] = time_segments(organisation, args.repeat)
-    result["dashboard_p50_ms"] = time_dashboard(organisation, args.repeat)
+    result["dashboard_p50_ms"], result["dashboard_p95_ms"] = time_dashboard(
+        organisation, args.repeat
+    )
     if args.child == "postgresql":
         result["duckdb"] = time_duckdb(organisation, args.repeat)
     Path(os.environ["BENCH_OUT"]).write_text(json.dumps(result))
@@ -510,10 +512,14 @@ def insert_sqlite(connection: Any, table: str, columns: list[str], rows: Any) ->
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     raw = connection.connection
+    # A 2 GB page cache while loading: with the default 2 MB, inserting into the sale-line
+    # indexes reads most pages back through the OS; the default is restored for timing.
+    raw.execute("PRAGMA cache_size = -2000000")
     raw.execute("BEGIN")  # Django's connection is in autocommit mode: one transaction
     while batch := rows.fetchmany(50_000):
         raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
     raw.execute("COMMIT")
+    raw.execute("PRAGMA cache_size = -2000")
 
 
 def copy_postgresql(connection: Any, table: str, columns: list[str], rows: Any) -> None:
@@ -560,7 +566,7 @@ def time_segments(organisation: Any, repeat: int) -> dict:
     return results
 
 
-def time_dashboard(organisation: Any, repeat: int) -> float:
+def time_dashboard(organisation: Any, repeat: int) -> tuple[float, float]:
     import datetime
 
     from regulars.segments.engine import count_rules
@@ -568,7 +574,7 @@ def time_dashboard(organisation: Any, repeat: int) -> float:
     at = datetime.datetime.fromisoformat(AT)
     rules = SEGMENTS["nested_any_all_opposite_exclude"]
     _, samples = timed(lambda: count_rules(organisation, rules, at), repeat)
-    return statistics.median(samples)
+    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def time_duckdb(organisation: Any, repeat: int) -> dict:
