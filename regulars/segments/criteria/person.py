@@ -242,7 +242,7 @@ class DistanceCriterion(Criterion):
         """Customers whose latitude is within max_km of the venue's: no one farther north
         or south can be within max_km (the meridian is the shortest way between two
         latitudes), so this only narrows the rows to test, through the index on
-        (organisation, latitude) of migration 0005. The margin covers rounding."""
+        (organisation, latitude, …) of migration 0006. The margin covers rounding."""
         band = math.degrees(self.max_km / EARTH_RADIUS_KM) + LATITUDE_MARGIN_DEGREES
         return Q(
             latitude__gte=self.venue_latitude_degrees - band,
