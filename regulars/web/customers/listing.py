@@ -62,8 +62,6 @@ class CustomerPage:
         return self.total > self.count_limit
 
 
-
-
 @dataclass
 class Matches:
     """The customers a list view shows and how many they are (COUNT_LIMIT + 1: more).
