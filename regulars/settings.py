@@ -120,10 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the single writer work at once; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue instead of failing to upgrade a read lock.
-        # A 256 MB page cache and memory-mapped reads keep large scans (segment counts
-        # over a million customers) out of read() calls; both grow only as pages are used.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA cache_size=-262144; PRAGMA mmap_size=4294967296;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
