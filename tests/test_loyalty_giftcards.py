@@ -21,7 +21,7 @@ from regulars.loyalty.actions import (
 from regulars.loyalty.errors import LoyaltyError, NotFound
 from regulars.loyalty.giftcards import buy_gift_card
 from regulars.loyalty.models import Balance, EntryKind, GiftCard, LedgerEntry
-from regulars.loyalty.queries import dealer_totals
+from regulars.loyalty.queries import active_programs, dealer_totals, programs_for
 from regulars.loyalty.till import LineInput, complete_sale
 from regulars.messaging.models import Message
 from regulars.orgs.actions import create_organisation
@@ -171,6 +171,9 @@ def test_supplier_program_used_by_dealers(db):
     before = complete_sale(organisation=north.org, customer=north.anna, lines=[LineInput("100")])
     assert [p.program_name for p in before.quote.programs] == ["north-Salon points"]
     set_program_use(program=program, dealer=north.org, use=True)
+    for dealer in dealers:  # the till's hand-written query picks what programs_for does
+        expected = programs_for(dealer.org).filter(active=True).order_by("pk")
+        assert active_programs(dealer.org) == list(expected)
     for _ in range(10):
         complete_sale(organisation=north.org, customer=north.anna, lines=[LineInput("100")])
     receipt = complete_sale(
