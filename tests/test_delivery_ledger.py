@@ -1,5 +1,6 @@
 """The delivery ledger: queue_message's contract, delivery over real SMTP, retries, failures."""
 
+import smtplib
 from datetime import date
 
 import pytest
@@ -120,6 +121,49 @@ def test_permanent_refusal_fails_with_reason_and_is_not_retried(org, sink):
     assert message.last_error == "550 5.1.1 No such user"
     assert message.attempts == 1
     assert sink.messages == []
+
+
+def test_a_refused_recipient_in_the_middle_of_a_batch_fails_alone(org, sink):
+    """With PIPELINING the next message's envelope rides with this one's content; its
+    refusal must not touch the message before it, nor the ones after."""
+    sink.refuse = {"kunde2@example.com": "550 5.1.1 No such user"}
+    for n in range(5):
+        queue(org, make_customer(org, n), key=f"k{n}")
+    assert delivery.deliver_all() == 5
+    assert sink.by_recipient() == {f"kunde{n}@example.com": 1 for n in (0, 1, 3, 4)}
+    refused = Message.objects.get(key="k2")
+    assert (refused.status, refused.last_error, refused.attempts) == (
+        Status.FAILED,
+        "550 5.1.1 No such user",
+        1,
+    )
+    assert Message.objects.filter(status=Status.SENT).count() == 4
+
+
+def test_pipelining_sends_one_write_per_message(org, settings, monkeypatch):
+    """Each message's content and the next one's MAIL/RCPT/DATA go in one write: one round
+    trip per message instead of two."""
+    handler = FaultySink(pipelining=True)
+    controller = start_sink(handler)
+    use_sink(settings, controller)
+    writes = []
+    send = smtplib.SMTP.send
+
+    def counting_send(self, data):
+        writes.append(data)
+        return send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", counting_send)
+    try:
+        for n in range(10):
+            queue(org, make_customer(org, n), key=f"k{n}")
+        assert delivery.deliver_all(limit=50) == 10
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 10
+    assert max(handler.message_ids().values()) == 1
+    # EHLO, the first envelope, ten contents (nine carrying the next envelope), QUIT.
+    assert len(writes) == 13, [w[:40] for w in writes]
 
 
 def test_backoff_keeps_a_failed_attempt_out_until_due(org, sink, settings):

@@ -20,7 +20,13 @@ from regulars.orgs.models import Organisation
 
 from . import sql
 from .models import Message, Status
-from .transports import PermanentError, TransientError, Transport, transport_for
+from .transports import (
+    EmailTransport,
+    PermanentError,
+    TransientError,
+    Transport,
+    transport_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +69,19 @@ def release_stale_claims(*, lease_seconds: float | None = None) -> int:
     return released
 
 
-def deliver_one(message: Message, claim: str, transport: Transport) -> str:
-    """Send one claimed row and record the outcome; returns the new status."""
+def deliver_one(
+    message: Message, claim: str, transport: Transport, following: Message | None = None
+) -> str:
+    """Send one claimed row and record the outcome; returns the new status.
+
+    `following`, the row the caller sends next on the same transport, lets an SMTP
+    session announce it in the same round trip (see EmailTransport).
+    """
     try:
-        provider_id = transport.send(message)
+        if following is not None and isinstance(transport, EmailTransport):
+            provider_id = transport.send(message, following)
+        else:
+            provider_id = transport.send(message)
     except TransientError as error:
         return _retry_later(message, claim, str(error))
     except PermanentError as error:
@@ -113,10 +128,13 @@ def deliver_due(*, limit: int = 50, transports: dict[str, Transport] | None = No
     own = transports is None
     transports = {} if transports is None else transports
     try:
-        for message in batch:
+        for n, message in enumerate(batch):
             if message.channel not in transports:
                 transports[message.channel] = transport_for(message.channel)
-            deliver_one(message, claim, transports[message.channel])
+            following = batch[n + 1] if n + 1 < len(batch) else None
+            if following is not None and following.channel != message.channel:
+                following = None
+            deliver_one(message, claim, transports[message.channel], following)
     finally:
         if own:
             for transport in transports.values():
