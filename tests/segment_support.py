@@ -1,6 +1,7 @@
 """Builders for segment tests: customers and what they bought, booked and attended.
 
-Rows are written directly (tests only) so a test can place any fact at any moment.
+Rows are written directly (tests only) so a test can place any fact at any moment; like
+every writer of sale lines and tickets, they refresh the customer's purchase totals.
 """
 
 import datetime
@@ -20,6 +21,7 @@ from regulars.commerce.models import (
     TicketOrder,
     Venue,
 )
+from regulars.commerce.totals import refresh_purchase_totals
 from regulars.customers.actions import sync_derived_fields
 from regulars.customers.models import Customer, CustomerPermission, Individual
 from regulars.orgs.models import Organisation
@@ -82,6 +84,8 @@ def sale(
             unit_price_cents=cents,
             amount_cents=cents,
         )
+    if person is not None:
+        refresh_purchase_totals(organisation=organisation, customer_ids=[person.pk])
     return receipt
 
 
@@ -155,6 +159,7 @@ def ticket_order(
             quantity=quantity,
             amount_cents=cents,
         )
+    refresh_purchase_totals(organisation=organisation, customer_ids=[person.pk])
     return order
 
 

@@ -1,7 +1,8 @@
 """Writes on sales, bookings, tickets and individuals, in bulk (imports and the API).
 
 Sale lines and tickets carry copies of their receipt's / order's facts and of their
-item's group / event's start; these actions are the only writers and keep them equal.
+item's group / event's start; these actions are the only writers and keep them equal,
+and they refresh the purchase totals of every customer whose rows they changed.
 """
 
 import datetime
@@ -30,6 +31,7 @@ from .models import (
     TicketOrder,
     Venue,
 )
+from .totals import refresh_purchase_totals
 
 # --- sales -------------------------------------------------------------------------------
 
@@ -69,6 +71,7 @@ def save_sales(*, organisation: Organisation, sales: list[SaleData]) -> UpsertCo
             organisation=organisation, receipt_id__in=[s.receipt_id for s in sales]
         )
     }
+    touched = {sale.customer_id for sale in stored.values()} | {s.customer_id for s in sales}
     new = [
         Sale(
             organisation=organisation,
@@ -96,6 +99,7 @@ def save_sales(*, organisation: Organisation, sales: list[SaleData]) -> UpsertCo
     SaleLine.objects.filter(sale__in=replaced).delete()
     stored.update((sale.receipt_id, sale) for sale in new)
     insert_rows(SaleLine, SALE_LINE_COLUMNS, _sale_line_rows(organisation, sales, stored, items))
+    refresh_purchase_totals(organisation=organisation, customer_ids=touched)
     return UpsertCounts(created=len(new), updated=len(replaced))
 
 
@@ -301,6 +305,7 @@ def save_ticket_orders(
             organisation=organisation, order_id__in=[o.order_id for o in orders]
         )
     }
+    touched = {order.customer_id for order in stored.values()} | {o.customer_id for o in orders}
     new = [
         TicketOrder(
             organisation=organisation,
@@ -345,6 +350,7 @@ def save_ticket_orders(
         ],
         batch_size=2000,
     )
+    refresh_purchase_totals(organisation=organisation, customer_ids=touched)
     return UpsertCounts(created=len(new), updated=len(replaced))
 
 

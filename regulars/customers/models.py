@@ -109,6 +109,16 @@ class Customer(models.Model):
         output_field=models.CharField(max_length=100),
         db_persist=True,
     )
+    # Purchase totals: a cache of the customer's sale lines and tickets, refreshed by
+    # every writer of those in the same transaction (regulars.commerce.totals), so that
+    # segment criteria read one row per customer instead of aggregating every line.
+    last_purchase_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ticket_quantity = models.IntegerField(default=0, db_default=0, editable=False)
+    ticket_events = models.IntegerField(default=0, db_default=0, editable=False)
+    ticket_orders = models.IntegerField(default=0, db_default=0, editable=False)
+    ticket_revenue_cents = models.BigIntegerField(default=0, db_default=0, editable=False)
+    online_tickets = models.IntegerField(default=0, db_default=0, editable=False)
+    boxoffice_tickets = models.IntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -141,6 +151,11 @@ class Customer(models.Model):
                 name="customer_created_sort_ids",
             ),
             models.Index(fields=["organisation", "birth_monthday"]),
+            # Last purchase (not) within N days: a range, or a scan of the index alone.
+            models.Index(
+                fields=["organisation", "last_purchase_at", "erased_at"],
+                name="customer_last_purchase",
+            ),
             models.Index(fields=["organisation", "postcode_number"]),
             # Exact and prefix searches: LIKE 'word%' on PostgreSQL needs the pattern
             # operator class (which serves = as well); SQLite ignores it, searches by range.

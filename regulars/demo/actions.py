@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from regulars.commerce.models import Event, Item, ItemGroup, Production, Service, Venue
+from regulars.commerce.totals import refresh_purchase_totals
 from regulars.customers.models import Customer, CustomerGroup, Permission, Tag
 from regulars.orgs.actions import add_staff_user, create_organisation
 from regulars.orgs.models import Organisation, Role
@@ -93,7 +94,7 @@ def generate_demo_data(
             # Bulk: rows are made in a child process while this one writes.
             batches = batches_from_child(plan) if bulk else make_batches(plan, sink.reserver(plan))
             for batch in batches:
-                _write(sink, batch, bulk)
+                _write(organisation, sink, batch, bulk)
                 summary.rows.update({table: len(getattr(batch, table)) for table in MODELS})
                 summary.seconds = time.monotonic() - started
                 if progress:
@@ -101,16 +102,22 @@ def generate_demo_data(
     finally:
         if bulk:
             restore_indexes()
+            refresh_purchase_totals(organisation=organisation)
             sql.analyze([model._meta.db_table for model in MODELS.values()])
     summary.seconds = time.monotonic() - started
     return summary
 
 
 @transaction.atomic
-def _write(sink: DatabaseSink, batch: Batch, bulk: bool) -> None:
+def _write(organisation: Organisation, sink: DatabaseSink, batch: Batch, bulk: bool) -> None:
+    """One batch in one transaction, with its customers' purchase totals; a bulk load
+    (indexes suspended) fills the totals once at the end instead."""
     sql.skip_row_triggers_in_transaction(bulk)
     sink.write(batch)
     sql.skip_row_triggers_in_transaction(False)
+    if not bulk:
+        customer_ids = [row[0] for row in batch.customer]
+        refresh_purchase_totals(organisation=organisation, customer_ids=customer_ids)
 
 
 def suspend_indexes() -> None:

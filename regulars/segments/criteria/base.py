@@ -5,6 +5,7 @@ path) and `condition()` returns a Q on Customer that is true or false for every 
 never NULL — so `opposite` can simply negate it and get the exact complement.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import ClassVar, TypeVar
@@ -98,6 +99,30 @@ def owners(rows: QuerySet, column: str = "customer_id") -> Q:
 def customers_in(rows: QuerySet) -> Q:
     """Customers who own at least one of `rows` (any model with a customer column)."""
     return owners(rows.filter(customer__isnull=False).order_by())
+
+
+def summarised(at: datetime.datetime, totals: Q, rows: Q) -> Q:
+    """Customers for whom `totals` holds when all their purchases are at or before `at`,
+    else `rows`.
+
+    `totals` tests the purchase-total columns of Customer (regulars.commerce.totals),
+    which cover every purchase; they are exact for customers with none after `at`.
+    `rows` is the same test computed from the sale lines or tickets up to `at`; it is
+    asked only for customers with a purchase after `at` (none when `at` is now), so its
+    subquery is never run for a count made now.
+    """
+    after = Q(last_purchase_at__gt=at)
+    return (~after & totals) | (after & rows)
+
+
+def column_between(column: str, low: int | None, high: int | None) -> Q:
+    """A purchase-total column in [low, high] (None: open end)."""
+    condition = Q()
+    if low is not None:
+        condition &= Q(**{f"{column}__gte": low})
+    if high is not None:
+        condition &= Q(**{f"{column}__lte": high})
+    return condition
 
 
 def cents_bounds(low: Decimal | None, high: Decimal | None) -> tuple[int | None, int | None]:

@@ -15,7 +15,7 @@ from regulars.commerce.models import (
 
 from ..clock import DAY
 from ..params import Params, check_range
-from .base import Criterion, cents_bounds, customers_in, register, total_between
+from .base import Criterion, cents_bounds, customers_in, register, summarised, total_between
 
 SALE_CHANNELS = ["all", "pos", "adhoc"]
 
@@ -146,11 +146,19 @@ class LastPurchaseCriterion(Criterion):
         return customers_in(lines.filter(**sold)) | customers_in(tickets.filter(**ordered))
 
     def condition(self) -> Q:
+        """From the customer's last purchase time (see `summarised`), or from the rows."""
         at = self.clock.at
         if self.mode == "exactly":
             day = self.clock.today - self.days * DAY
             window = self.clock.local_days(day, day)
+            last = Q(last_purchase_at__gte=window.start, last_purchase_at__lt=window.end)
             on_that_day = self.purchased(at__gte=window.start, at__lt=window.end, at__lte=at)
-            return on_that_day & ~self.purchased(at__gte=window.end, at__lte=at)
-        within = self.purchased(at__gte=at - self.days * DAY, at__lte=at)
+            rows = on_that_day & ~self.purchased(at__gte=window.end, at__lte=at)
+            return summarised(at, last, rows)
+        start = at - self.days * DAY
+        within = summarised(
+            at,
+            Q(last_purchase_at__gte=start),
+            self.purchased(at__gte=start, at__lte=at),
+        )
         return within if self.mode == "within" else ~within

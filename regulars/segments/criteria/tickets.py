@@ -17,8 +17,10 @@ from .base import (
     Criterion,
     TotalRange,
     cents_bounds,
+    column_between,
     customers_in,
     register,
+    summarised,
     totals_between,
 )
 
@@ -79,6 +81,18 @@ class SalesTypeCriterion(TicketCriterion):
         self.value = params.choice("value", ["online", "boxoffice", "both", "all"])
 
     def condition(self) -> Q:
+        return summarised(self.clock.at, self.channel_totals(), self.channel_rows())
+
+    def channel_totals(self) -> Q:
+        online, boxoffice = Q(online_tickets__gt=0), Q(boxoffice_tickets__gt=0)
+        return {
+            "all": online | boxoffice,
+            "online": online & ~boxoffice,
+            "boxoffice": boxoffice & ~online,
+            "both": online & boxoffice,
+        }[self.value]
+
+    def channel_rows(self) -> Q:
         if self.value == "all":
             return customers_in(self.tickets())
         if connection.vendor == "postgresql":
@@ -126,6 +140,7 @@ class TicketTotalCriterion(TicketCriterion):
 
     parameters = {"op": "count_op", "value": "int"}
     merge_key = "ticket_totals"
+    column: str  # the purchase-total column of Customer holding the lifetime total
 
     def total(self) -> Aggregate:
         raise NotImplementedError
@@ -142,18 +157,24 @@ class TicketTotalCriterion(TicketCriterion):
         return TotalRange(self.total(), *self.bounds)
 
     def condition(self) -> Q:
-        return totals_between(self.tickets(), [self.total_range()])
+        return self.all_of([self])
 
     @classmethod
     def all_of(cls, criteria: list[Criterion]) -> Q:
-        ranges = [criterion.total_range() for criterion in criteria]  # type: ignore[attr-defined]
-        return totals_between(criteria[0].tickets(), ranges)  # type: ignore[attr-defined]
+        ticket_criteria: list[TicketTotalCriterion] = criteria  # type: ignore[assignment]
+        first = ticket_criteria[0]
+        totals = Q()
+        for criterion in ticket_criteria:
+            totals &= column_between(criterion.column, *criterion.bounds)
+        rows = totals_between(first.tickets(), [c.total_range() for c in ticket_criteria])
+        return summarised(first.clock.at, totals, rows)
 
 
 @register
 class TicketCountCriterion(TicketTotalCriterion):
     type = "ticket_count"
     label = _("Number of tickets")
+    column = "ticket_quantity"
 
     def total(self) -> Aggregate:
         return Sum("quantity")
@@ -163,6 +184,7 @@ class TicketCountCriterion(TicketTotalCriterion):
 class EventCountCriterion(TicketTotalCriterion):
     type = "event_count"
     label = _("Number of events")
+    column = "ticket_events"
 
     def total(self) -> Aggregate:
         return Count("event_id", distinct=True)
@@ -172,6 +194,7 @@ class EventCountCriterion(TicketTotalCriterion):
 class OrderCountCriterion(TicketTotalCriterion):
     type = "order_count"
     label = _("Number of orders")
+    column = "ticket_orders"
 
     def total(self) -> Aggregate:
         return Count("order_id", distinct=True)
@@ -181,6 +204,7 @@ class OrderCountCriterion(TicketTotalCriterion):
 class TicketRevenueCriterion(TicketTotalCriterion):
     type = "ticket_revenue"
     label = _("Ticket revenue")
+    column = "ticket_revenue_cents"
     parameters = {"op": "count_op", "value": "number"}
 
     def read_bounds(self, params: Params) -> tuple[int | None, int | None]:
