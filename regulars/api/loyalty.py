@@ -15,7 +15,13 @@ from regulars.loyalty.actions import adjust_points
 from regulars.loyalty.errors import LoyaltyError, NotFound
 from regulars.loyalty.giftcards import normalise_code
 from regulars.loyalty.models import Basket, GiftCard
-from regulars.loyalty.queries import balances_of, customer_by_ref, program_for, programs_for
+from regulars.loyalty.queries import (
+    balances_of,
+    customer_by_ref,
+    program_for,
+    programs_for,
+    till_customer,
+)
 from regulars.loyalty.till import LineInput, Quote, Receipt, complete_sale, quote_basket
 
 router = Router(tags=["loyalty"])
@@ -241,7 +247,7 @@ def write(request: HttpRequest, key: str, work: Callable[[], dict], status: int 
 
 
 def _customer(request, ref: CustomerRef):
-    return customer_by_ref(
+    return till_customer(
         request.organisation, customer_id=ref.customer_id, external_id=ref.customer_external_id
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import connection, models
 
 from regulars.commerce.models import Item
+from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
 from .models import Balance, IdempotencyKey, ItemRule, ItemRulePeriod, Program, ProgramUse
@@ -35,6 +36,22 @@ def active_programs(organisation: Organisation) -> list[Program]:
     )
     params = [organisation.pk, organisation.supplier_id, organisation.pk]
     return list(Program.objects.raw(sql, params))
+
+
+def till_customer(
+    organisation_id: int, customer_id: int | None, external_id: str | None
+) -> Customer | None:
+    """The organisation's customer (not erased) by id, else by external id, with only the
+    columns a till sale reads (the others load when touched).
+
+    Index: the primary key; unique (organisation, external id).
+    """
+    column, value = ("id", customer_id) if customer_id is not None else ("external_id", external_id)
+    sql = (
+        f"SELECT id, organisation_id, email_consent, sms_consent FROM {_table(Customer)}"
+        f" WHERE organisation_id = %s AND {column} = %s AND erased_at IS NULL"
+    )
+    return next(iter(Customer.objects.raw(sql, [organisation_id, value])), None)
 
 
 def items_by_number(organisation: Organisation, numbers: set[str]) -> list[Item]:
