@@ -67,7 +67,8 @@ def compose(message: Message) -> Composed:
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     content = message.body_html or text_to_html(message.body_text)
     content = content.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
-    body_html = track_links(message.pk, wrap_in_layout(org, content, unsubscribe))
+    # Only the content has links to track: the layout's one link is the unsubscribe link.
+    body_html = wrap_in_layout(org, track_links(message.pk, content), unsubscribe)
     pixel = f'<img src="{links.open_pixel_url(message.pk)}" width="1" height="1" alt="">'
     body_html = body_html.replace("</body>", f"{pixel}</body>")
     text = message.body_text or html_to_text(content)
@@ -80,7 +81,12 @@ def compose(message: Message) -> Composed:
 
 def text_footer(org: Organisation) -> str:
     """The text part's signature: the organisation's footer lines, then its name."""
-    return "".join(f"{line}\n" for line in footer_lines(org.email_footer)) + f"{org.name}\n"
+    return _text_footer(org.email_footer, org.name)
+
+
+@functools.lru_cache(maxsize=64)
+def _text_footer(email_footer: str, name: str) -> str:
+    return "".join(f"{line}\n" for line in footer_lines(email_footer)) + f"{name}\n"
 
 
 def build_email(message: Message) -> EmailMultiAlternatives:
@@ -178,9 +184,11 @@ def _sender_address(name: str, from_email: str) -> str:
 def track_links(message_id: int, body_html: str) -> str:
     """Point every http(s) link but the unsubscribe link at the signed click redirect."""
 
+    own_links = f"{settings.SITE_URL}/t/"
+
     def replace(match: re.Match) -> str:
         target = html.unescape(match.group(1))
-        if target.startswith(f"{settings.SITE_URL}/t/"):
+        if target.startswith(own_links):
             return match.group(0)
         return f'href="{html.escape(links.click_url(message_id, target))}"'
 
@@ -189,17 +197,43 @@ def track_links(message_id: int, body_html: str) -> str:
 
 def wrap_in_layout(org: Organisation, content_html: str, unsubscribe_url: str) -> str:
     """The organisation's base layout (MSG-2): logo, content, footer with address, unsubscribe."""
-    return _layout_head(org) + content_html + _layout_foot(org, unsubscribe_url)
+    head, before_link, after_link = _layout(
+        org.name,
+        org.logo.name if org.logo else "",
+        org.address,
+        org.postcode,
+        org.city,
+        org.phone,
+        org.email_footer,
+        org.language,
+        settings.SITE_URL,
+        settings.MEDIA_URL,
+    )
+    return head + content_html + before_link + html.escape(unsubscribe_url) + after_link
 
 
-def _layout_head(org: Organisation) -> str:
-    name = html.escape(org.name)
-    if org.logo:
-        logo = f"{settings.SITE_URL}{settings.MEDIA_URL}{org.logo.name}"
-        brand = f'<img src="{html.escape(logo)}" alt="{name}" style="max-height:60px">'
+@functools.lru_cache(maxsize=64)
+def _layout(
+    name: str,
+    logo: str,
+    address: str,
+    postcode: str,
+    city: str,
+    phone: str,
+    email_footer: str,
+    language: str,
+    site_url: str,
+    media_url: str,
+) -> tuple[str, str, str]:
+    """The layout before the content, and the footer before and after the unsubscribe
+    link's URL: made once per organisation's settings, not for every message."""
+    escaped_name = html.escape(name)
+    if logo:
+        src = html.escape(f"{site_url}{media_url}{logo}")
+        brand = f'<img src="{src}" alt="{escaped_name}" style="max-height:60px">'
     else:
-        brand = f'<strong style="font-size:20px">{name}</strong>'
-    return (
+        brand = f'<strong style="font-size:20px">{escaped_name}</strong>'
+    head = (
         '<!doctype html><html><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width"></head>'
         '<body style="margin:0;background:#f4f4f4;font-family:Arial,sans-serif">'
@@ -207,22 +241,19 @@ def _layout_head(org: Organisation) -> str:
         f'<div style="border-bottom:1px solid #ddd;padding-bottom:12px">{brand}</div>'
         '<div style="padding:16px 0;line-height:1.5">'
     )
-
-
-def _layout_foot(org: Organisation, unsubscribe_url: str) -> str:
-    address = ", ".join(
-        part for part in (org.address, f"{org.postcode} {org.city}".strip(), org.phone) if part
+    full_address = ", ".join(
+        part for part in (address, f"{postcode} {city}".strip(), phone) if part
     )
-    address_line = f"{html.escape(address)}<br>" if address else ""
-    return (
+    address_line = f"{html.escape(full_address)}<br>" if full_address else ""
+    before_link = (
         '</div><div style="border-top:1px solid #ddd;padding-top:12px;color:#777;'
         'font-size:12px">'
-        f"{footer_html(org.email_footer)}"
-        f"{html.escape(org.name)}<br>{address_line}"
-        f'<a href="{html.escape(unsubscribe_url)}">'
-        f"{html.escape(unsubscribe_label(org.language))}</a>"
-        "</div></div></body></html>"
+        f"{footer_html(email_footer)}"
+        f"{escaped_name}<br>{address_line}"
+        '<a href="'
     )
+    after_link = f'">{html.escape(unsubscribe_label(language))}</a></div></div></body></html>'
+    return head, before_link, after_link
 
 
 def footer_lines(footer_text: str) -> list[str]:

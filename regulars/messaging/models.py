@@ -81,8 +81,11 @@ class Message(models.Model):
     @property
     def message_id(self) -> str:
         """The RFC 5322 Message-ID: stable per ledger row, so a repeat is recognisable."""
-        local = re.sub(r"[^A-Za-z0-9-]+", ".", self.key)
+        local = _NOT_IN_MESSAGE_ID.sub(".", self.key)
         return f"<{local}.{self.pk}@{_message_id_domain(settings.SITE_URL)}>"
+
+
+_NOT_IN_MESSAGE_ID = re.compile(r"[^A-Za-z0-9-]+")
 
 
 @functools.lru_cache(maxsize=4)

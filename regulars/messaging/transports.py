@@ -160,8 +160,13 @@ _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 def _dot_stuffed(raw: bytes) -> bytes:
     """The message as DATA content (as smtplib's data() makes it): every line end CRLF,
     leading dots doubled, ending in CRLF."""
-    stuffed = _LEADING_DOT.sub(b"..", _BARE_LINE_END.sub(b"\r\n", raw))
-    return stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
+    crlf = raw.count(b"\r\n")
+    if raw.count(b"\n") != crlf or raw.count(b"\r") != crlf:
+        raw = _BARE_LINE_END.sub(b"\r\n", raw)
+    # Counting and searching in C first: built messages rarely need either regex.
+    if raw.startswith(b".") or b"\n." in raw:
+        raw = _LEADING_DOT.sub(b"..", raw)
+    return raw if raw.endswith(b"\r\n") else raw + b"\r\n"
 
 
 @functools.lru_cache(maxsize=4)
