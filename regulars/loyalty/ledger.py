@@ -90,8 +90,8 @@ def append_entries(changes: list[Change], at=None) -> list[LedgerEntry]:
     sql.insert(entries)
     now = timezone.now()
     for balance in {id(c.balance): c.balance for c in changes}.values():
-        balance.points = points[id(balance)]
-        Balance.objects.filter(pk=balance.pk).update(points=balance.points, updated_at=now)
+        balance.points, balance.updated_at = points[id(balance)], now
+        sql.set_balance(balance)
     return entries
 
 

@@ -4,7 +4,9 @@ Building these statements through the ORM cost more CPU than running them; writt
 once, they run unchanged on SQLite and PostgreSQL. Each states the index it relies on.
 """
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -23,6 +25,79 @@ def _placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _columns(model, alias: str = "", primary_key: bool = True) -> str:
+    """The model's concrete columns in field order (for `_fetch`, or `insert` without the
+    primary key)."""
+    return _column_list(connection.vendor, model, alias, primary_key)
+
+
+@functools.cache
+def _column_list(vendor: str, model, alias: str, primary_key: bool) -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(
+        prefix + connection.ops.quote_name(f.column)
+        for f in model._meta.concrete_fields
+        if primary_key or not f.primary_key
+    )
+
+
+# Per database vendor and model: the converters the ORM applies to each column it reads
+# (SQLite returns dates as text, JSON comes back as text), and how each field is written.
+_readers: dict[tuple[str, type], list[tuple[int, Any, list[Callable]]]] = {}
+_writers: dict[tuple[str, type], list[tuple[str, Callable | None]]] = {}
+# Values these fields hold (int, str, bool, None) go to the driver as they are.
+_PLAIN = {
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "IntegerField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def _fetch(model, sql: str, params: Sequence) -> list:
+    """Instances of the model from a query selecting `_columns(model)`: what `raw()` gives,
+    without its per-query column mapping."""
+    key = (connection.vendor, model)
+    if key not in _readers:
+        readers = []
+        for index, field in enumerate(model._meta.concrete_fields):
+            column = field.get_col(model._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                readers.append((index, column, found))
+        _readers[key] = readers
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    instances = []
+    for row in rows:
+        values = list(row)
+        for index, column, converters in _readers[key]:
+            for convert in converters:
+                values[index] = convert(values[index], column, connection)
+        instances.append(model.from_db(connection.alias, None, values))
+    return instances
+
+
+def _writer(model) -> list[tuple[str, Callable | None]]:
+    key = (connection.vendor, model)
+    if key not in _writers:
+        writer = []
+        for field in model._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            target = field.target_field if field.is_relation else field
+            plain = target.get_internal_type() in _PLAIN | {"AutoField", "BigAutoField"}
+            writer.append((field.attname, None if plain else field.get_db_prep_save))
+        _writers[key] = writer
+    return _writers[key]
+
+
 def active_programs(organisation: Organisation) -> list[Program]:
     """The organisation's active programs and the active supplier programs it uses, by id.
 
@@ -30,12 +105,13 @@ def active_programs(organisation: Organisation) -> list[Program]:
     organisation foreign key; the use's unique (program, dealer).
     """
     sql = (
-        f"SELECT * FROM {_table(Program)} p WHERE p.active AND (p.organisation_id = %s"
+        f"SELECT {_columns(Program, 'p')} FROM {_table(Program)} p"
+        " WHERE p.active AND (p.organisation_id = %s"
         f" OR (p.organisation_id = %s AND EXISTS (SELECT 1 FROM {_table(ProgramUse)} u"
         " WHERE u.program_id = p.id AND u.dealer_id = %s AND u.active))) ORDER BY p.id"
     )
     params = [organisation.pk, organisation.supplier_id, organisation.pk]
-    return list(Program.objects.raw(sql, params))
+    return _fetch(Program, sql, params)
 
 
 def till_customer(
@@ -59,10 +135,10 @@ def items_by_number(organisation: Organisation, numbers: set[str]) -> list[Item]
     if not numbers:
         return []
     sql = (
-        f"SELECT * FROM {_table(Item)} WHERE organisation_id = %s"
+        f"SELECT {_columns(Item)} FROM {_table(Item)} WHERE organisation_id = %s"
         f" AND number IN ({_placeholders(numbers)})"
     )
-    return list(Item.objects.raw(sql, [organisation.pk, *sorted(numbers)]))
+    return _fetch(Item, sql, [organisation.pk, *sorted(numbers)])
 
 
 def item_terms_rows(program_ids: list[int], numbers: set[str]) -> list[tuple]:
@@ -94,21 +170,29 @@ def locked_balances(customer_id: int, program_ids: list[int]) -> list[Balance]:
     Index: unique (program, customer).
     """
     sql = (
-        f"SELECT * FROM {_table(Balance)} WHERE customer_id = %s"
+        f"SELECT {_columns(Balance)} FROM {_table(Balance)} WHERE customer_id = %s"
         f" AND program_id IN ({_placeholders(program_ids)}) ORDER BY program_id"
     )
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    return list(Balance.objects.raw(sql, [customer_id, *program_ids]))
+    return _fetch(Balance, sql, [customer_id, *program_ids])
+
+
+def set_balance(balance: Balance) -> None:
+    """Write a locked balance's points and time of change. Index: the primary key."""
+    sql = f"UPDATE {_table(Balance)} SET points = %s, updated_at = %s WHERE id = %s"
+    updated_at = connection.ops.adapt_datetimefield_value(balance.updated_at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [balance.points, updated_at, balance.pk])
 
 
 def stored_response(organisation_id: int, key: str) -> IdempotencyKey | None:
     """Index: unique (organisation, key)."""
     sql = (
-        f"SELECT id, request_hash, response_status, response_body FROM {_table(IdempotencyKey)}"
+        f"SELECT {_columns(IdempotencyKey)} FROM {_table(IdempotencyKey)}"
         f" WHERE organisation_id = %s AND {connection.ops.quote_name('key')} = %s"
     )
-    return next(iter(IdempotencyKey.objects.raw(sql, [organisation_id, key])), None)
+    return next(iter(_fetch(IdempotencyKey, sql, [organisation_id, key])), None)
 
 
 def insert(objects: Sequence[models.Model]) -> None:
@@ -119,15 +203,17 @@ def insert(objects: Sequence[models.Model]) -> None:
     `auto_now`; callers set every value themselves (as the ORM's `bulk_create`).
     """
     model = type(objects[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    writer = _writer(model)
+    columns = _columns(model, primary_key=False)
+    row = "(" + ", ".join(["%s"] * len(writer)) + ")"
     sql = (
         f"INSERT INTO {_table(model)} ({columns}) VALUES {', '.join([row] * len(objects))}"
         f" RETURNING {connection.ops.quote_name('id')}"
     )
     params = [
-        f.get_db_prep_save(getattr(o, f.attname), connection) for o in objects for f in fields
+        getattr(o, attname) if prepare is None else prepare(getattr(o, attname), connection)
+        for o in objects
+        for attname, prepare in writer
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
