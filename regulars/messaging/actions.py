@@ -200,6 +200,7 @@ def _queue_chunk(organisation, channel, source, requires_consent, drafts: list[D
         rows.append(
             {
                 **fields,
+                "next_attempt_at": now,
                 "organisation_id": organisation.pk,
                 "customer_id": draft.customer.pk,
                 "attempts": 0,
