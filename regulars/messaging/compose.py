@@ -9,6 +9,7 @@ import functools
 import html
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
@@ -118,7 +119,7 @@ def build_raw(message: Message) -> bytes:
         f"From: {composed.sender}",
         f"To: {composed.to}",
         f"Subject: {_header(composed.subject)}",
-        f"Date: {formatdate()}",
+        f"Date: {_date_header(int(time.time()))}",
         "MIME-Version: 1.0",
         *(f"{name}: {_header(value)}" for name, value in composed.headers.items()),
     ]
@@ -138,6 +139,12 @@ def build_raw(message: Message) -> bytes:
         for kind, content in (("text/plain", composed.text), ("text/html", composed.html))
     )
     return _join(lines, body + b"--" + boundary.encode() + b"--\r\n")
+
+
+@functools.lru_cache(maxsize=2)
+def _date_header(second: int) -> str:
+    # The Date header changes once a second; formatting it costs more than a cached lookup.
+    return formatdate(second)
 
 
 def _part_headers(kind: str) -> list[str]:
