@@ -98,13 +98,15 @@ def start_worker(controller, *args, **extra):
 
 
 @pytest.mark.django_db
-def test_421_451_and_dropped_connections_lose_nothing_and_repeat_nothing(org, sink):
+@pytest.mark.parametrize("sessions", [1, 3], ids=["one-session", "three-sessions"])
+def test_421_451_and_dropped_connections_lose_nothing_and_repeat_nothing(org, sink, sessions):
+    """Three sessions: one thread keeps three SMTP sessions busy (deliver_all's SMTP mode)."""
     handler, _ = sink
     handler.fail_every = 7
     handler.fail_code = "421 4.3.2 Service shutting down"
     handler.drop_every = 11
     expected = queue_many(org, 60)
-    delivery.deliver_all()
+    delivery.deliver_all(limit=25, threads=sessions)
     assert set(handler.by_recipient()) == expected
     assert max(handler.by_recipient().values()) == 1
     assert max(handler.message_ids().values()) == 1
@@ -113,11 +115,12 @@ def test_421_451_and_dropped_connections_lose_nothing_and_repeat_nothing(org, si
 
 
 @pytest.mark.django_db
-def test_451_answers_are_retried(org, sink):
+@pytest.mark.parametrize("sessions", [1, 3], ids=["one-session", "three-sessions"])
+def test_451_answers_are_retried(org, sink, sessions):
     handler, _ = sink
     handler.fail_every = 3
     expected = queue_many(org, 30)
-    delivery.deliver_all()
+    delivery.deliver_all(limit=10, threads=sessions)
     assert handler.by_recipient() == dict.fromkeys(expected, 1)
 
 

@@ -123,13 +123,14 @@ def test_permanent_refusal_fails_with_reason_and_is_not_retried(org, sink):
     assert sink.messages == []
 
 
-def test_a_refused_recipient_in_the_middle_of_a_batch_fails_alone(org, sink):
+@pytest.mark.parametrize("sessions", [1, 2])
+def test_a_refused_recipient_in_the_middle_of_a_batch_fails_alone(org, sink, sessions):
     """With PIPELINING the next message's envelope rides with this one's content; its
     refusal must not touch the message before it, nor the ones after."""
     sink.refuse = {"kunde2@example.com": "550 5.1.1 No such user"}
     for n in range(5):
         queue(org, make_customer(org, n), key=f"k{n}")
-    assert delivery.deliver_all() == 5
+    assert delivery.deliver_all(threads=sessions) == 5
     assert sink.by_recipient() == {f"kunde{n}@example.com": 1 for n in (0, 1, 3, 4)}
     refused = Message.objects.get(key="k2")
     assert (refused.status, refused.last_error, refused.attempts) == (

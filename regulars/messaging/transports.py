@@ -9,6 +9,7 @@ import contextlib
 import functools
 import re
 import smtplib
+import socket
 from email.utils import parseaddr
 from typing import Protocol
 
@@ -52,8 +53,18 @@ class EmailTransport:
         self.connection: BaseEmailBackend | None = None
         # The ledger row whose envelope the server has accepted (it awaits the content).
         self.announced: int | None = None
+        self.in_flight: tuple[Message, Message | None] | None = None
+        self.provider_id: str | None = None
 
     def send(self, message: Message, following: Message | None = None) -> str:
+        self.begin(message, following)
+        return self.finish()
+
+    def begin(self, message: Message, following: Message | None = None) -> None:
+        """Hand `message` over; `finish` reads its outcome. Over SMTP this only writes, so a
+        caller can keep several sessions busy from one thread (`awaiting`)."""
+        self.in_flight = (message, following)
+        self.provider_id = None
         try:
             if self.connection is not None and self.announced not in (None, message.pk):
                 # The server awaits another message's content: only a new session is clean.
@@ -62,7 +73,8 @@ class EmailTransport:
                 self.connection = get_connection(self.backend, fail_silently=False, **self.options)
                 self.connection.open()
             if isinstance(self.connection, SmtpBackend):
-                return self._send_raw(self.connection, message, following)
+                self._begin_raw(self.connection, message, following)
+                return
             email = build_email(message)
             email.connection = self.connection
             email.send(fail_silently=False)
@@ -70,9 +82,45 @@ class EmailTransport:
             self.close()
             raise classify_email_error(error) from error
         status = getattr(email, "anymail_status", None)
-        return (status and status.message_id and str(status.message_id)) or message.message_id
+        self.provider_id = (
+            status and status.message_id and str(status.message_id)
+        ) or message.message_id
 
-    def _send_raw(self, backend: SmtpBackend, message: Message, following: Message | None) -> str:
+    def awaiting(self) -> socket.socket | None:
+        """The SMTP socket whose answer `finish` will read (None: nothing to wait for)."""
+        smtp = getattr(self.connection, "connection", None)
+        if self.provider_id is not None or smtp is None:
+            return None
+        return smtp.sock
+
+    def finish(self) -> str:
+        """The outcome of the message `begin` handed over: its provider id, or the error."""
+        if self.in_flight is None:
+            raise RuntimeError("finish() without begin()")
+        message, following = self.in_flight
+        self.in_flight = None
+        if self.provider_id is not None:
+            return self.provider_id
+        smtp = getattr(self.connection, "connection", None)
+        try:
+            if smtp is None:
+                raise smtplib.SMTPServerDisconnected("no SMTP session")
+            _check_data_reply(smtp.getreply())
+        except Exception as error:
+            self.close()
+            raise classify_email_error(error) from error
+        if following is not None and smtp.has_extn("pipelining"):
+            # This message is accepted whatever happens to the next one's envelope: a refusal
+            # or a dropped session only closes the session, and the next send starts over.
+            try:
+                _check_envelope_replies(smtp, following.to_address)
+            except Exception:  # noqa: BLE001
+                self.close()
+            else:
+                self.announced = following.pk
+        return message.message_id
+
+    def _begin_raw(self, backend: SmtpBackend, message: Message, following: Message | None) -> None:
         """SMTP: Django's backend keeps the session (TLS, login); we hand it the bytes."""
         raw = build_raw(message)
         smtp = backend.connection
@@ -91,22 +139,12 @@ class EmailTransport:
         content = _dot_stuffed(raw) + b".\r\n"
         if following is None or not pipelining:
             smtp.send(content)
-            _check_data_reply(smtp.getreply())
-            return message.message_id
-        smtp.send(content + _envelope_commands(following.to_address))
-        _check_data_reply(smtp.getreply())
-        # This message is accepted whatever happens to the next one's envelope: a refusal
-        # or a dropped session only closes the session, and the next send starts over.
-        try:
-            _check_envelope_replies(smtp, following.to_address)
-        except Exception:  # noqa: BLE001
-            self.close()
         else:
-            self.announced = following.pk
-        return message.message_id
+            smtp.send(content + _envelope_commands(following.to_address))
 
     def close(self) -> None:
         self.announced = None
+        self.in_flight = None
         if self.connection is not None:
             # A broken connection may fail to close; it is dropped either way.
             with contextlib.suppress(Exception):
