@@ -88,12 +88,9 @@ class ItemTerms:
         return self.standard
 
 
-def item_terms(programs: list[Program], item_numbers: set[str]) -> dict[tuple[int, str], ItemTerms]:
-    """Terms by (program id, item number), periods included, in one hand-written query.
-
-    Supplier rules match dealers' items by number.
-    """
-    rows = sql.item_terms_rows([p.pk for p in programs], item_numbers)
+def item_terms(rows: list[tuple]) -> dict[tuple[int, str], ItemTerms]:
+    """Terms by (program id, item number), periods included, from the rows of
+    `sql.items_and_terms` (supplier rules match dealers' items by number)."""
     standard: dict[tuple[int, str], Terms] = {}
     periods: dict[tuple[int, str], list] = {}
     for row in rows:

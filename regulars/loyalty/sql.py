@@ -62,6 +62,13 @@ _PLAIN = {
 def _fetch(model, sql: str, params: Sequence) -> list:
     """Instances of the model from a query selecting `_columns(model)`: what `raw()` gives,
     without its per-query column mapping."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_instance(model, row) for row in cursor.fetchall()]
+
+
+def _instance(model, row: Sequence):
+    """An instance of the model from its concrete columns' values, in field order."""
     key = (connection.vendor, model)
     if key not in _readers:
         readers = []
@@ -71,17 +78,11 @@ def _fetch(model, sql: str, params: Sequence) -> list:
             if found:
                 readers.append((index, column, found))
         _readers[key] = readers
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    instances = []
-    for row in rows:
-        values = list(row)
-        for index, column, converters in _readers[key]:
-            for convert in converters:
-                values[index] = convert(values[index], column, connection)
-        instances.append(model.from_db(connection.alias, None, values))
-    return instances
+    values = list(row)
+    for index, column, converters in _readers[key]:
+        for convert in converters:
+            values[index] = convert(values[index], column, connection)
+    return model.from_db(connection.alias, None, values)
 
 
 def _writer(model) -> list[tuple[str, Callable | None]]:
@@ -130,37 +131,48 @@ def till_customer(
     return next(iter(Customer.objects.raw(sql, [organisation_id, value])), None)
 
 
-def items_by_number(organisation: Organisation, numbers: set[str]) -> list[Item]:
-    """Index: unique (organisation, number)."""
-    if not numbers:
-        return []
-    sql = (
-        f"SELECT {_columns(Item)} FROM {_table(Item)} WHERE organisation_id = %s"
-        f" AND number IN ({_placeholders(numbers)})"
-    )
-    return _fetch(Item, sql, [organisation.pk, *sorted(numbers)])
+def items_and_terms(
+    organisation: Organisation, numbers: set[str], programs: list[Program]
+) -> tuple[list[Item], list[tuple]]:
+    """The organisation's items with these numbers and, in the same query, the programs'
+    rules on those item numbers: per rule and period (None when it has none) the program
+    id, the item number, standard points earned, point price, purchasable; period start,
+    end, its three terms. A program's rules are on its own organisation's items, so a
+    supplier program's rule matches the dealer's item of the same number.
 
-
-def item_terms_rows(program_ids: list[int], numbers: set[str]) -> list[tuple]:
-    """Per rule and period (None when it has none): program id, item number, standard
-    points earned, point price, purchasable; period start, end, its three terms.
-
-    Index: the rule's unique (program, item); the period's rule foreign key.
+    Index: the item's unique (organisation, number), for the sold items and the items
+    the rules are on; the rule's unique (program, item); the period's rule foreign key.
     """
-    if not program_ids or not numbers:
-        return []
+    if not numbers:
+        return [], []
+    item_params: list[Any] = [organisation.pk, *sorted(numbers)]
+    where = f"i.organisation_id = %s AND i.number IN ({_placeholders(numbers)})"
+    if not programs:
+        sql = f"SELECT {_columns(Item, 'i')} FROM {_table(Item)} i WHERE {where}"
+        return _fetch(Item, sql, item_params), []
+    owners = sorted({p.organisation_id for p in programs})
+    program_ids = [p.pk for p in programs]
     sql = (
-        "SELECT r.program_id, i.number, r.points_earned, r.point_price,"
+        f"SELECT {_columns(Item, 'i')}, r.program_id, r.points_earned, r.point_price,"
         " r.purchasable_for_points, p.starts_on, p.ends_on, p.points_earned, p.point_price,"
-        f" p.purchasable_for_points FROM {_table(ItemRule)} r"
-        f" JOIN {_table(Item)} i ON i.id = r.item_id"
+        f" p.purchasable_for_points FROM {_table(Item)} i"
+        f" LEFT JOIN ({_table(Item)} ri JOIN {_table(ItemRule)} r ON r.item_id = ri.id"
+        f" AND r.program_id IN ({_placeholders(program_ids)}))"
+        f" ON ri.organisation_id IN ({_placeholders(owners)}) AND ri.number = i.number"
         f" LEFT JOIN {_table(ItemRulePeriod)} p ON p.rule_id = r.id"
-        f" WHERE r.program_id IN ({_placeholders(program_ids)})"
-        f" AND i.number IN ({_placeholders(numbers)}) ORDER BY r.id, p.starts_on, p.id"
+        f" WHERE {where} ORDER BY r.id, p.starts_on, p.id"
     )
+    width = len(Item._meta.concrete_fields)
+    items: dict[int, Item] = {}
+    terms = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*program_ids, *sorted(numbers)])
-        return cursor.fetchall()
+        cursor.execute(sql, [*program_ids, *owners, *item_params])
+        for row in cursor.fetchall():
+            if row[0] not in items:
+                items[row[0]] = _instance(Item, row[:width])
+            if row[width] is not None:
+                terms.append((row[width], items[row[0]].number, *row[width + 1 :]))
+    return list(items.values()), terms
 
 
 def locked_balances(customer_id: int, program_ids: list[int]) -> list[Balance]:

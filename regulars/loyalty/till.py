@@ -107,11 +107,13 @@ def load_catalogue(
     organisation: Organisation, customer: Customer | None, lines: list[LineInput]
 ) -> Catalogue:
     programs = active_programs(organisation) if customer is not None else []
-    return Catalogue(
-        items=_items(organisation, lines),
-        programs=programs,
-        rules=item_terms(programs, {line.item_number for line in lines}),
-    )
+    numbers = {line.item_number for line in lines}
+    items, terms = sql.items_and_terms(organisation, numbers, programs)
+    found = {item.number: item for item in items}
+    missing = sorted(numbers - found.keys())
+    if missing:
+        raise LoyaltyError("unknown_item", f"unknown item number {missing[0]!r}")
+    return Catalogue(items=found, programs=programs, rules=item_terms(terms))
 
 
 def quote_basket(
@@ -144,15 +146,6 @@ def quote_basket(
         ]
         priced.programs = [t for t in terms if t.points_earned or t.point_price]
     return Quote(customer, channel, quoted, _program_totals(programs, quoted, balances, spent))
-
-
-def _items(organisation: Organisation, lines: list[LineInput]) -> dict[str, Item]:
-    numbers = {line.item_number for line in lines}
-    items = {i.number: i for i in sql.items_by_number(organisation, numbers)}
-    missing = sorted(numbers - items.keys())
-    if missing:
-        raise LoyaltyError("unknown_item", f"unknown item number {missing[0]!r}")
-    return items
 
 
 def _price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
