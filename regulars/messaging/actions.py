@@ -187,8 +187,27 @@ def queue_messages(
     return result
 
 
+def count_queued_messages(
+    *,
+    organisation: Organisation,
+    channel: str,
+    source: str,
+    requires_consent: bool,
+    drafts: list[Draft],
+) -> int:
+    """`queue_messages` for one chunk, returning only how many of its keys are in the ledger
+    and not skipped (a campaign's count), without loading the rows."""
+    if not drafts:
+        return 0
+    return _queue_chunk(
+        organisation, Channel(channel), source, requires_consent, drafts, count_only=True
+    )
+
+
 @transaction.atomic
-def _queue_chunk(organisation, channel, source, requires_consent, drafts: list[Draft]):
+def _queue_chunk(
+    organisation, channel, source, requires_consent, drafts: list[Draft], count_only=False
+):
     suppressed = suppressed_addresses(
         organisation.pk, (address_of(d.customer, channel) for d in drafts)
     )
@@ -213,6 +232,8 @@ def _queue_chunk(organisation, channel, source, requires_consent, drafts: list[D
     sql.insert_messages(rows)
     keys = [d.key for d in drafts]
     stored = Message.objects.filter(organisation=organisation, key__in=keys)
+    if count_only:
+        return stored.exclude(status=Status.SKIPPED).count()
     return {m.key: m for m in stored.only("id", "key", "status", "skip_reason")}
 
 

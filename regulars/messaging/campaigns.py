@@ -22,7 +22,7 @@ from .actions import (
     NO_CONSENT,
     SUPPRESSED,
     Draft,
-    queue_messages,
+    count_queued_messages,
 )
 from .compose import html_to_text
 from .models import (
@@ -218,7 +218,7 @@ def _queue_chunk(campaign: Campaign, number: int, recipients) -> int:
             drafts.append(render_for(campaign, recipient.customer, number))
         except mergecodes.MissingValue as missing:
             skipped[recipient.pk] = str(missing)
-    rows = queue_messages(
+    queued = count_queued_messages(
         organisation=campaign.organisation,
         channel=campaign.channel or "",
         source=f"campaign:{campaign.pk}",
@@ -227,7 +227,7 @@ def _queue_chunk(campaign: Campaign, number: int, recipients) -> int:
     )
     for recipient_id, reason in skipped.items():
         CampaignRecipient.objects.filter(pk=recipient_id).update(skip_reason=reason)
-    return sum(1 for row in rows.values() if row.status != Status.SKIPPED)
+    return queued
 
 
 def render_for(campaign: Campaign, customer: Customer, distribution: int) -> Draft:
