@@ -17,6 +17,7 @@ from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
 from .models import SaleLine, Ticket, TicketChannel
+from .sql import refresh_all_purchase_totals
 
 CHUNK = 500
 
@@ -25,10 +26,10 @@ def refresh_purchase_totals(
     *, organisation: Organisation, customer_ids: Iterable[int | None] | None = None
 ) -> None:
     """Recompute the totals of these customers (None: all of the organisation's)."""
-    customers = Customer.objects.filter(organisation=organisation)
     if customer_ids is None:
-        customers.update(**purchase_totals(SaleLine, Ticket))
+        refresh_all_purchase_totals(organisation.pk)
         return
+    customers = Customer.objects.filter(organisation=organisation)
     ids = sorted({pk for pk in customer_ids if pk is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -36,8 +37,7 @@ def refresh_purchase_totals(
 
 
 def purchase_totals(sale_line_model: Any, ticket_model: Any) -> dict[str, Any]:
-    """Column → expression computing it from the customer's rows (the models are
-    parameters so that the migration filling the columns can pass its historical ones)."""
+    """Column → expression computing it from the customer's rows."""
     # (organisation, customer, time) indexes serve both: the latest time is the last entry.
     mine = {"organisation": OuterRef("organisation"), "customer": OuterRef("pk")}
     lines = sale_line_model.objects.filter(**mine).order_by().values("customer")

@@ -1,12 +1,13 @@
 from django.db import migrations
 
-from regulars.commerce.totals import purchase_totals
+from regulars.commerce.sql import refresh_all_purchase_totals
 
 
 def fill(apps, schema_editor):
-    customers = apps.get_model("customers", "Customer")
-    totals = purchase_totals(apps.get_model("commerce", "SaleLine"), apps.get_model("commerce", "Ticket"))
-    customers.objects.update(**totals)
+    for organisation_id in apps.get_model("orgs", "Organisation").objects.values_list(
+        "pk", flat=True
+    ):
+        refresh_all_purchase_totals(organisation_id)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,57 @@
+"""Purchase totals of a whole organisation's customers in three set-based statements.
+
+Per-customer subqueries (regulars.commerce.totals) suit the few customers an import
+touches; for every customer at once (the migration adding the totals, bulk loads) one
+GROUP BY over the sale lines and one over the tickets, each walking its (organisation,
+customer, …) index in order, are far faster. UPDATE … FROM: SQLite 3.33+, PostgreSQL.
+"""
+
+from django.db import connection
+
+RESET = """
+UPDATE customers_customer
+SET last_purchase_at = NULL, ticket_quantity = 0, ticket_events = 0, ticket_orders = 0,
+    ticket_revenue_cents = 0, online_tickets = 0, boxoffice_tickets = 0
+WHERE organisation_id = %(organisation)s
+"""
+
+# Index: commerce_saleline (organisation_id, customer_id, sold_at).
+LAST_SALE = """
+UPDATE customers_customer SET last_purchase_at = lines.latest
+FROM (
+    SELECT customer_id, MAX(sold_at) AS latest FROM commerce_saleline
+    WHERE organisation_id = %(organisation)s AND customer_id IS NOT NULL
+    GROUP BY customer_id
+) AS lines
+WHERE customers_customer.id = lines.customer_id
+"""
+
+# Index: commerce_ticket (organisation_id, customer_id, ordered_at).
+TICKETS = """
+UPDATE customers_customer
+SET last_purchase_at = CASE
+        WHEN last_purchase_at IS NULL OR tickets.latest > last_purchase_at THEN tickets.latest
+        ELSE last_purchase_at
+    END,
+    ticket_quantity = tickets.quantity, ticket_events = tickets.events,
+    ticket_orders = tickets.orders, ticket_revenue_cents = tickets.revenue,
+    online_tickets = tickets.online, boxoffice_tickets = tickets.boxoffice
+FROM (
+    SELECT customer_id, MAX(ordered_at) AS latest, SUM(quantity) AS quantity,
+        COUNT(DISTINCT event_id) AS events, COUNT(DISTINCT order_id) AS orders,
+        SUM(amount_cents) AS revenue,
+        SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online,
+        SUM(CASE WHEN channel = 'boxoffice' THEN 1 ELSE 0 END) AS boxoffice
+    FROM commerce_ticket
+    WHERE organisation_id = %(organisation)s AND customer_id IS NOT NULL
+    GROUP BY customer_id
+) AS tickets
+WHERE customers_customer.id = tickets.customer_id
+"""
+
+
+def refresh_all_purchase_totals(organisation_id: int) -> None:
+    """Recompute every purchase total of the organisation's customers."""
+    with connection.cursor() as cursor:
+        for statement in (RESET, LAST_SALE, TICKETS):
+            cursor.execute(statement, {"organisation": organisation_id})
