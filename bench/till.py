@@ -5,7 +5,8 @@
     .venv/bin/python bench/till.py --engine postgres --profile   # one sale, in-process
 
 Builds a throwaway database, serves the app with gunicorn (gthread workers, keep-alive,
-persistent database connections) on 127.0.0.1 and drives it from one asyncio process with
+persistent database connections; `--worker-class sync` for one request per connection) on
+127.0.0.1 and drives it from one asyncio process (uvloop when installed) with
 one raw keep-alive HTTP/1.1 connection per till, each POSTing /api/loyalty/sales with a
 fresh Idempotency-Key (a line that earns 10 points and a line bought for 10 points). Two
 load shapes, one after the other:
@@ -181,7 +182,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
+def serve(env: dict, port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -193,7 +194,7 @@ def serve(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
             "--workers",
             str(workers),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--threads",
             str(threads),
             "--keep-alive",
@@ -391,9 +392,19 @@ def verify(expected_sales: int) -> dict:
     return ledger
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's when installed (a dev dependency): the tills then take less of the CPU the
+    server shares with them."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def measure(args, world: dict, port: int, server: subprocess.Popen, sold: int) -> dict:
     tills = [Till(port, world, world["customers"][n :: args.clients]) for n in range(args.clients)]
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop()
     warm_up = loop.run_until_complete(closed_loop(tills, WARM_UP_SECONDS))
     completed = sold + sum(status == 201 for _, status in warm_up)
     runs = {}
@@ -463,6 +474,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn's; sync closes every connection"
+    )
     parser.add_argument("--profile", action="store_true", help="profile one sale in-process")
     parser.add_argument("--output", help="JSON path (default bench/results/till-ENGINE.json)")
     args = parser.parse_args()
@@ -483,7 +497,7 @@ def main() -> None:
         print(json.dumps(per_sale, indent=2))
         return
     port = free_port()
-    server = serve(env, port, args.workers, args.threads)
+    server = serve(env, port, args.workers, args.threads, args.worker_class)
     try:
         runs = measure(args, world, port, server, per_sale["sales"])
     finally:
@@ -492,7 +506,7 @@ def main() -> None:
     report = {
         "engine": args.engine,
         "clients": args.clients,
-        "server": f"gunicorn --workers {args.workers} --worker-class gthread "
+        "server": f"gunicorn --workers {args.workers} --worker-class {args.worker_class} "
         f"--threads {args.threads} --keep-alive 75, DATABASE_CONN_MAX_AGE=600",
         "cpu_count": os.cpu_count(),
         "per_sale_in_process": per_sale,
