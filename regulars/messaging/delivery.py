@@ -57,17 +57,22 @@ def claim_batch(*, limit: int = 50) -> tuple[str, list[Message]]:
     """Mark up to `limit` due rows `sending` for this caller; no other caller gets them."""
     claim = uuid.uuid4().hex
     now = timezone.now()
-    due = Message.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now).order_by("id")
+    # Oldest due first, in the message_due index's own order, so LIMIT stops after `limit`
+    # entries; ordering by id alone sorted every due row on each claim.
+    due = Message.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "id"
+    )
     with transaction.atomic():
         if connection.vendor == "postgresql":
             ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+            Message.objects.filter(id__in=ids, status=Status.QUEUED).update(
+                status=Status.SENDING, claimed_at=now, claimed_by=claim, attempts=F("attempts") + 1
+            )
         else:
             # SQLite: BEGIN IMMEDIATE holds the one write lock, so select + conditional
-            # UPDATE below cannot interleave with another claimer.
+            # UPDATE cannot interleave with another claimer.
             ids = list(due.values_list("id", flat=True)[:limit])
-        Message.objects.filter(id__in=ids, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=now, claimed_by=claim, attempts=F("attempts") + 1
-        )
+            sql.claim_rows(ids, claim, now)
     claimed = Message.objects.filter(claimed_by=claim, status=Status.SENDING).order_by("id")
     # What sending reads; the eight timestamps and the outcome columns are not fetched.
     batch = list(claimed.only(*SENDING_FIELDS))

