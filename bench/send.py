@@ -4,7 +4,8 @@
 
 Phases, all timed: freeze the recipient list (segment rules → CampaignRecipient rows),
 render + queue (merge codes → ledger rows), deliver (`regulars worker --once` processes,
-each with threads holding one SMTP connection, claiming batches under the ledger's locks).
+each keeping `--threads` SMTP sessions busy from one thread, claiming batches under the
+ledger's locks).
 The sink is aiosmtpd in `--sink-processes` separate processes sharing one port
 (SO_REUSEPORT), the stand-in for a mail server; they count messages and Message-IDs. By
 default its session reads DATA in one piece on uvloop (see `sink_session_class`);
@@ -359,10 +360,10 @@ def per_message_ms(seconds: float, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipients", type=int, default=5000)
-    # On SQLite (one writer) threads in one process cost a third less CPU per message than
-    # the same connections spread over processes; on PostgreSQL processes scale out.
+    # On SQLite (one writer) the sessions of one process cost less CPU per message than the
+    # same connections spread over processes; on PostgreSQL processes scale out.
     parser.add_argument("--processes", type=int, default=1, help="delivering processes")
-    parser.add_argument("--threads", type=int, default=6, help="threads (connections) each")
+    parser.add_argument("--threads", type=int, default=6, help="SMTP sessions each (one thread)")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--sink-processes", type=int, default=2, help="SMTP sink processes")
     parser.add_argument(
