@@ -111,7 +111,9 @@ def summarised(at: datetime.datetime, totals: Q, rows: Q) -> Q:
     asked only for customers with a purchase after `at` (none when `at` is now), so its
     subquery is never run for a count made now.
     """
-    after = Q(last_purchase_at__gt=at)
+    # IS NOT NULL: without it `after` is NULL for customers without purchases, and both
+    # engines then evaluate `rows` to tell NULL from false.
+    after = Q(last_purchase_at__isnull=False) & Q(last_purchase_at__gt=at)
     return (~after & totals) | (after & rows)
 
 
