@@ -117,8 +117,10 @@ class OrderedWithinDaysOfEvent(Expression):
     function called per row, ~10× slower) as the difference event_start − ordered_at, spelled
     exactly as the expression index `segments_ticket_lead_idx` (migration 0003) so the window is
     an index range; both julian days are whole milliseconds in one binade, so their
-    difference is exact. PostgreSQL subtracts whole hours so a DST change never bends
-    the window. Both are exact at the edges for whole-second times.
+    difference is exact. PostgreSQL compares the interval event_start − ordered_at (an
+    exact duration) with whole hours, so a DST change never bends the window, spelled as
+    its expression index `segments_ticket_lead_idx` (migration 0007). Both are exact at
+    the edges for whole-second times.
     """
 
     output_field = BooleanField()
@@ -152,8 +154,9 @@ class OrderedWithinDaysOfEvent(Expression):
         self, compiler: SQLCompiler, connection: Any, **extra: Any
     ) -> tuple[str, list]:
         ordered_at, event_start = self._columns(compiler)
+        lead = f"({event_start} - {ordered_at})"
         sql = (
-            f"({ordered_at} >= {event_start} - %s * INTERVAL '1 hour' "
+            f"({lead} >= INTERVAL '0' AND {lead} <= %s * INTERVAL '1 hour' "
             f"AND {ordered_at} <= {event_start})"
         )
         return sql, [self.days * 24]
