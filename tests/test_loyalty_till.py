@@ -10,6 +10,7 @@ from regulars.loyalty.actions import add_rule_period, adjust_points, update_prog
 from regulars.loyalty.errors import LoyaltyError
 from regulars.loyalty.models import Balance, LedgerEntry
 from regulars.loyalty.till import LineInput, complete_sale, quote_basket
+from regulars.segments.engine import compile_rules
 
 
 @pytest.fixture
@@ -167,3 +168,17 @@ def test_other_organisation_sees_nothing(world, other_org):
         )
     assert refused.value.code == "unknown_program"
     assert LedgerEntry.objects.filter(organisation=other_org).count() == 0
+
+
+def test_a_till_sale_is_the_customers_last_purchase_for_segments(world):
+    rules = {"match": "all", "criteria": [{"type": "last_purchase", "mode": "within", "days": 7}]}
+    now = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)
+    sell(world, world.anna, LineInput("100"), at=now - datetime.timedelta(days=30))
+    sell(world, world.ben, LineInput("100"), at=now - datetime.timedelta(days=2))
+    sell(world, world.ben, LineInput("100"), at=now - datetime.timedelta(days=20))
+
+    members = compile_rules(world.org, rules, now)
+
+    assert list(members) == [world.ben]
+    world.ben.refresh_from_db()
+    assert world.ben.last_purchase_at == now - datetime.timedelta(days=2)

@@ -7,6 +7,7 @@ same transaction; the totals are recomputed from the rows, so a replaced receipt
 order moved to another customer leaves both customers right.
 """
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +35,14 @@ def refresh_purchase_totals(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         customers.filter(pk__in=chunk).update(**purchase_totals(SaleLine, Ticket))
+
+
+def note_new_purchase(*, customer_id: int, at: datetime.datetime) -> None:
+    """The cheap refresh for a writer that only adds sale lines bought at `at` (the till):
+    the last purchase moves forward to `at` if it was earlier; nothing else changes."""
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=at)
+    ).update(last_purchase_at=at)
 
 
 def purchase_totals(sale_line_model: Any, ticket_model: Any) -> dict[str, Any]:
