@@ -150,7 +150,11 @@ class Customer(models.Model):
                 fields=["organisation", "created_at", "id", "erased_at"],
                 name="customer_created_sort_ids",
             ),
-            models.Index(fields=["organisation", "birth_monthday"]),
+            # Birthday windows: a range of month-days, answered from the index alone.
+            models.Index(
+                fields=["organisation", "birth_monthday", "erased_at", "birth_date"],
+                name="customer_birthday",
+            ),
             # Last purchase (not) within N days: a range, or a scan of the index alone.
             models.Index(
                 fields=["organisation", "last_purchase_at", "erased_at"],
