@@ -125,7 +125,8 @@ TABLES: dict[str, list[str]] = {
     ],
 }
 
-# Generation in DuckDB. {n} customers; the clock is centred on AT (2026-06-01).
+# Generation in DuckDB. {n} customers; the clock is centred on AT (2026-06-01): sales and
+# ticket orders all lie before it, as they do at "now"; bookings and events run past it.
 GENERATE = """
 SELECT setseed(0.42);
 CREATE TABLE customers_customergroup AS
@@ -182,7 +183,7 @@ CREATE TABLE commerce_item AS
 CREATE TABLE commerce_sale AS
   SELECT i AS id, 1 AS organisation_id, 'R' || i AS receipt_id,
     CASE WHEN random() < 0.95 THEN 1 + floor(random() * {n})::BIGINT END AS customer_id,
-    TIMESTAMP '2023-06-01' + to_seconds((random() * 3.1 * 365 * 86400)::BIGINT) AS sold_at,
+    TIMESTAMP '2023-06-01' + to_seconds((random() * 3 * 365 * 86400)::BIGINT) AS sold_at,
     CASE WHEN random() < 0.85 THEN 'pos' ELSE 'adhoc' END AS channel
   FROM range(1, {n} * 5 + 1) t(i);
 CREATE TABLE commerce_saleline AS
@@ -218,7 +219,8 @@ CREATE TABLE commerce_event AS
 CREATE TABLE commerce_ticketorder AS
   SELECT i AS id, 1 AS organisation_id, 'O' || i AS order_id,
     CASE WHEN random() < 0.97 THEN 1 + floor(random() * {n})::BIGINT END AS customer_id,
-    e.start - to_seconds((random() * 60 * 86400)::BIGINT) AS ordered_at,
+    LEAST(e.start, TIMESTAMP '2026-06-01') - to_seconds((random() * 60 * 86400)::BIGINT)
+      AS ordered_at,
     CASE WHEN random() < 0.7 THEN 'online' ELSE 'boxoffice' END AS channel,
     e.id AS event_id, e.start AS event_start, e.production_id
   FROM (SELECT i, 1 + floor(random() * 400)::BIGINT AS event_id FROM range(1, {n} * 2 + 1) t(i)) o
@@ -362,6 +364,27 @@ def main() -> None:
             (results_dir / name).write_text(json.dumps(result, indent=2) + "\n")
 
 
+# The customers' purchase totals (regulars.commerce.totals), for the queries DuckDB runs.
+PURCHASE_TOTALS = """
+CREATE OR REPLACE TABLE customers_customer AS
+SELECT c.*, greatest(s.last_sale, t.last_order) AS last_purchase_at,
+  coalesce(t.quantity, 0) AS ticket_quantity, coalesce(t.events, 0) AS ticket_events,
+  coalesce(t.orders, 0) AS ticket_orders, coalesce(t.revenue, 0) AS ticket_revenue_cents,
+  coalesce(t.online, 0) AS online_tickets, coalesce(t.boxoffice, 0) AS boxoffice_tickets
+FROM customers_customer c
+LEFT JOIN (SELECT customer_id, max(sold_at) AS last_sale FROM commerce_saleline GROUP BY 1) s
+  ON s.customer_id = c.id
+LEFT JOIN (
+  SELECT customer_id, max(ordered_at) AS last_order, sum(quantity) AS quantity,
+    count(DISTINCT event_id) AS events, count(DISTINCT order_id) AS orders,
+    sum(amount_cents) AS revenue, count(*) FILTER (channel = 'online') AS online,
+    count(*) FILTER (channel = 'boxoffice') AS boxoffice
+  FROM commerce_ticket GROUP BY 1
+) t ON t.customer_id = c.id
+ORDER BY c.id
+"""
+
+
 def generate(customers: int) -> Path:
     import duckdb
 
@@ -376,6 +399,7 @@ def generate(customers: int) -> Path:
         for statement in GENERATE.format(n=customers).split(";"):
             if statement.strip():
                 db.execute(statement)
+        db.execute(PURCHASE_TOTALS)
     partial.rename(path)
     print(f"generated {customers} customers in {time.perf_counter() - started:.0f} s")
     return path
@@ -429,9 +453,9 @@ def child(args: argparse.Namespace) -> None:
     if not Organisation.objects.filter(slug="bench").exists():
         from regulars.orgs.actions import create_organisation
 
-        create_organisation(slug="bench", name="Bench")
+        organisation = create_organisation(slug="bench", name="Bench")
         started = time.perf_counter()
-        load(connection, Path(os.environ["BENCH_DUCKDB"]), args.child)
+        load(connection, Path(os.environ["BENCH_DUCKDB"]), args.child, organisation)
         result["load_seconds"] = time.perf_counter() - started
     else:
         result["load_seconds"] = 0.0
@@ -466,9 +490,12 @@ def count_rows(connection: Any, table: str) -> int:
         return cursor.fetchone()[0]
 
 
-def load(connection: Any, duck_path: Path, engine: str) -> None:
-    """Copy every generated table into the Django database, then gather statistics."""
+def load(connection: Any, duck_path: Path, engine: str, organisation: Any) -> None:
+    """Copy every generated table into the Django database, fill the customers' purchase
+    totals (as every writer of sales and tickets does), then gather statistics."""
     import duckdb
+
+    from regulars.commerce.totals import refresh_purchase_totals
 
     with duckdb.connect(str(duck_path), read_only=True) as duck:
         duck.execute("SET TimeZone = 'UTC'")
@@ -480,7 +507,13 @@ def load(connection: Any, duck_path: Path, engine: str) -> None:
             else:
                 copy_postgresql(connection, table, columns, rows)
             print(f"  loaded {table}", flush=True)
+    refresh_purchase_totals(organisation=organisation)
+    print("  filled the purchase totals", flush=True)
     with connection.cursor() as cursor:
+        if engine == "postgresql":
+            # Filling the totals wrote a second version of every customer row: compact
+            # them, as a database whose totals grew row by row would be.
+            cursor.execute("VACUUM FULL customers_customer")
         # VACUUM sets PostgreSQL's visibility map, without which the covering indexes of
         # the segments app cannot answer from the index alone (as after autovacuum).
         cursor.execute("VACUUM ANALYZE" if engine == "postgresql" else "ANALYZE")
