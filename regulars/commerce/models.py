@@ -240,7 +240,11 @@ class Ticket(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organisation", "customer", "ordered_at"]),
-            models.Index(fields=["organisation", "event", "customer"]),
-            models.Index(fields=["organisation", "production", "event_start", "customer"]),
-            models.Index(fields=["organisation", "event_start", "customer"]),
+            # Tickets for events / productions (ordered at or before the moment), from the
+            # index alone.
+            models.Index(fields=["organisation", "event", "customer", "ordered_at"]),
+            models.Index(
+                fields=["organisation", "production", "event_start", "customer", "ordered_at"]
+            ),
+            models.Index(fields=["organisation", "event_start", "customer", "ordered_at"]),
         ]
