@@ -1,0 +1,38 @@
+"""SQLite's planner statistics are gathered when missing and again when a table has grown."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from regulars.customers.models import Customer
+from regulars.messaging.worker import registered
+from regulars.segments.planner import refresh_planner_statistics
+
+
+def _add_customers(organisation, count):
+    now = timezone.now()
+    Customer.objects.bulk_create(
+        Customer(organisation=organisation, created_at=now) for _ in range(count)
+    )
+
+
+def test_the_worker_runs_it_every_hour():
+    assert registered()["segments.planner_statistics"].every_seconds == 3600
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's autovacuum analyses")
+def test_missing_or_stale_statistics_are_gathered_once(org, other_org):
+    _add_customers(org, 1500)
+    _add_customers(other_org, 10)
+
+    assert "customers_customer" in refresh_planner_statistics()
+    assert refresh_planner_statistics() == []
+
+    _add_customers(org, 2000)
+    assert refresh_planner_statistics() == ["customers_customer"]
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite only")
+def test_postgresql_is_left_to_autovacuum(org):
+    _add_customers(org, 1500)
+    assert refresh_planner_statistics() == []
