@@ -1,10 +1,12 @@
-"""Purchase totals of a whole organisation's customers in three set-based statements.
+"""Purchase totals of customers in three set-based statements.
 
-Per-customer subqueries (regulars.commerce.totals) suit the few customers an import
-touches; for every customer at once (the migration adding the totals, bulk loads) one
-GROUP BY over the sale lines and one over the tickets, each walking its (organisation,
-customer, …) index in order, are far faster. UPDATE … FROM: SQLite 3.33+, PostgreSQL.
+One GROUP BY over the sale lines and one over the tickets, each walking its (organisation,
+customer, …) index, for a whole organisation (the migration adding the totals, bulk loads)
+or for the customers an import or API write touched. UPDATE … FROM: SQLite 3.33+,
+PostgreSQL.
 """
+
+from collections.abc import Sequence
 
 from django.db import connection
 
@@ -12,7 +14,7 @@ RESET = """
 UPDATE customers_customer
 SET last_purchase_at = NULL, ticket_quantity = 0, ticket_events = 0, ticket_orders = 0,
     ticket_revenue_cents = 0, online_tickets = 0, boxoffice_tickets = 0
-WHERE organisation_id = %(organisation)s
+WHERE organisation_id = %s {customers}
 """
 
 # Index: commerce_saleline (organisation_id, customer_id, sold_at).
@@ -20,7 +22,7 @@ LAST_SALE = """
 UPDATE customers_customer SET last_purchase_at = lines.latest
 FROM (
     SELECT customer_id, MAX(sold_at) AS latest FROM commerce_saleline
-    WHERE organisation_id = %(organisation)s AND customer_id IS NOT NULL
+    WHERE organisation_id = %s AND customer_id IS NOT NULL {owners}
     GROUP BY customer_id
 ) AS lines
 WHERE customers_customer.id = lines.customer_id
@@ -43,15 +45,22 @@ FROM (
         SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS online,
         SUM(CASE WHEN channel = 'boxoffice' THEN 1 ELSE 0 END) AS boxoffice
     FROM commerce_ticket
-    WHERE organisation_id = %(organisation)s AND customer_id IS NOT NULL
+    WHERE organisation_id = %s AND customer_id IS NOT NULL {owners}
     GROUP BY customer_id
 ) AS tickets
 WHERE customers_customer.id = tickets.customer_id
 """
 
 
-def refresh_all_purchase_totals(organisation_id: int) -> None:
-    """Recompute every purchase total of the organisation's customers."""
+def refresh_totals(organisation_id: int, customer_ids: Sequence[int] | None = None) -> None:
+    """Recompute the purchase totals of these customers (None: all of the organisation's)."""
+    params: list[int] = [organisation_id, *(customer_ids or [])]
+    if customer_ids is None:
+        customers = owners = ""
+    else:
+        marks = ", ".join(["%s"] * len(customer_ids))
+        customers, owners = f"AND id IN ({marks})", f"AND customer_id IN ({marks})"
     with connection.cursor() as cursor:
-        for statement in (RESET, LAST_SALE, TICKETS):
-            cursor.execute(statement, {"organisation": organisation_id})
+        cursor.execute(RESET.format(customers=customers), params)
+        cursor.execute(LAST_SALE.format(owners=owners), params)
+        cursor.execute(TICKETS.format(owners=owners), params)

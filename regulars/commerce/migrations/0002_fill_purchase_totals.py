@@ -1,13 +1,13 @@
 from django.db import migrations
 
-from regulars.commerce.sql import refresh_all_purchase_totals
+from regulars.commerce.sql import refresh_totals
 
 
 def fill(apps, schema_editor):
     for organisation_id in apps.get_model("orgs", "Organisation").objects.values_list(
         "pk", flat=True
     ):
-        refresh_all_purchase_totals(organisation_id)
+        refresh_totals(organisation_id)
 
 
 class Migration(migrations.Migration):
