@@ -175,10 +175,7 @@ def totals_between(rows: QuerySet, ranges: list[TotalRange]) -> Q:
         return ~Q(pk__in=[])
     inside = Q()
     for index, bounds in enumerate(ranges):
-        if bounds.low is not None:
-            inside &= Q(**{f"total_{index}__gte": bounds.low})
-        if bounds.high is not None:
-            inside &= Q(**{f"total_{index}__lte": bounds.high})
+        inside &= column_between(f"total_{index}", bounds.low, bounds.high)
     totals = (
         rows.filter(customer__isnull=False)
         .order_by()
