@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/send.py --recipients 100000 [--processes 1 --threads 6]
 
-Phases, all timed: freeze the recipient list (segment rules → CampaignRecipient rows),
-render + queue (merge codes → ledger rows), deliver (`regulars worker --once` processes,
-each keeping `--threads` SMTP sessions busy from one thread, claiming batches under the
-ledger's locks).
+As a user runs it: `regulars worker` (`--processes` of them, each keeping `--threads` SMTP
+sessions busy from one thread) is already running when the campaign is sent. Phases, all
+timed: freeze the recipient list (segment rules → CampaignRecipient rows), render + queue
+(merge codes → ledger rows, committed chunk by chunk), deliver (the workers claim each
+chunk as soon as it is committed, so delivery overlaps queueing). End to end is from the
+start of freezing until the sink has accepted the last message and the ledger says sent.
 The sink is aiosmtpd in `--sink-processes` separate processes sharing one port
 (SO_REUSEPORT), the stand-in for a mail server; they count messages and Message-IDs. By
 default its session reads DATA in one piece on uvloop (see `sink_session_class`);
@@ -16,9 +18,9 @@ same sink (the ratio is ours ÷ plain). CPU seconds of each part (render + queue
 delivering processes, the sink) are reported per message: on a machine shared with other
 work they say more than the wall clock, and their sum bounds the rate two cores can reach.
 Peak memory: the largest resident set of the benchmark process during the campaign (its
-setup of the customers not counted) and of a delivering process.
+setup of the customers not counted) and of a worker process.
 Prints a table and writes JSON (default bench/results/send-<N>.json). Uses a throwaway
-SQLite database unless DATABASE_URL is set.
+SQLite database, or with DATABASE_URL=postgres://… a throwaway database on that server.
 """
 
 import argparse
@@ -179,13 +181,8 @@ class Sink:
         return found
 
     def cpu_seconds(self) -> float:
-        """User + system CPU the sink processes have used so far (Linux /proc)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        used = 0
-        for process in self.processes:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used += int(fields[11]) + int(fields[12])
-        return used / tick
+        """User + system CPU the sink processes have used so far."""
+        return sum(process_cpu_seconds(process.pid) for process in self.processes)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -209,6 +206,27 @@ def peak_memory_mb(pid: int | str = "self") -> float:
 def reset_peak_memory() -> None:
     """Start the peak over (Linux clear_refs), so setup work is not counted."""
     Path("/proc/self/clear_refs").write_text("5")
+
+
+@contextlib.contextmanager
+def throwaway_database():
+    """With DATABASE_URL=postgres://…: a new database on that server for this run, dropped
+    after it (DATABASE_URL points at it meanwhile). Otherwise nothing: SQLite in workdir."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield
+        return
+    import psycopg
+
+    name = f"bench_send_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as server:
+        server.execute(f"CREATE DATABASE {name}")
+    os.environ["DATABASE_URL"] = f"{url.rsplit('/', 1)[0]}/{name}"
+    try:
+        yield
+    finally:
+        with psycopg.connect(url, autocommit=True) as server:
+            server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def setup_django(workdir: str, port: int) -> None:
@@ -251,32 +269,61 @@ def make_customers(org, count: int) -> None:
     Customer.objects.bulk_create(batch)
 
 
-def deliver_in_processes(processes: int, threads: int, batch: int) -> tuple[int, float]:
-    """`regulars worker --once` in several processes at once, as on a real deployment.
+class Workers:
+    """`regulars worker` processes, started before the campaign as on a real deployment."""
 
-    Returns the messages handled and the largest peak resident set of a worker.
-    """
-    command = [sys.executable, "-m", "regulars.cli", "worker", "--once"]
-    options = ["--threads", str(threads), "--batch", str(batch)]
-    workers = [
-        subprocess.Popen([*command, *options], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        for _ in range(processes)
-    ]
-    peaks = dict.fromkeys((worker.pid for worker in workers), 0.0)
+    def __init__(self, processes: int, threads: int, batch: int):
+        options = ["--threads", str(threads), "--batch", str(batch), "--poll", "0.5"]
+        self.processes = [
+            subprocess.Popen([sys.executable, "-m", "regulars.cli", "worker", *options], cwd=ROOT)
+            for _ in range(processes)
+        ]
+        self.peaks = dict.fromkeys((worker.pid for worker in self.processes), 0.0)
+        wait_until_running()
 
-    def watch() -> None:
-        # The peak only grows; the last reading before a worker exits is its peak.
-        while any(worker.poll() is None for worker in workers):
-            for pid in peaks:
-                with contextlib.suppress(OSError):
-                    peaks[pid] = max(peaks[pid], peak_memory_mb(pid))
-            time.sleep(0.2)
+    def cpu_seconds(self) -> float:
+        return sum(process_cpu_seconds(worker.pid) for worker in self.processes)
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    handled = sum(int(worker.communicate()[0].split()[1]) for worker in workers)
-    watcher.join()
-    return handled, max(peaks.values())
+    def stop(self) -> float:
+        """Stop them (SIGTERM: what is claimed is finished); returns the largest peak memory."""
+        peak = max(peak_memory_mb(worker.pid) for worker in self.processes)
+        for worker in self.processes:
+            worker.terminate()
+        for worker in self.processes:
+            worker.wait(30)
+        return peak
+
+
+def wait_until_running() -> None:
+    """Until each registered periodic task has run once: the workers' startup is done."""
+    from regulars.messaging.models import PeriodicRun
+    from regulars.messaging.worker import registered
+
+    names = list(registered())
+    deadline = time.monotonic() + 60
+    while PeriodicRun.objects.filter(name__in=names).count() < len(names):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers did not start")
+        time.sleep(0.1)
+    time.sleep(1)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_sent(sink: "Sink", campaign, queued: int) -> None:
+    """Until the sink has accepted `queued` messages and the ledger has them all sent."""
+    from regulars.messaging.models import Message
+
+    deadline = time.monotonic() + 3600
+    while sink.total.value < queued and time.monotonic() < deadline:
+        time.sleep(0.005)
+    sent = Message.objects.filter(source=f"campaign:{campaign.pk}", status="sent")
+    while sent.count() < queued and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def cpu_self() -> float:
@@ -289,9 +336,9 @@ def cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_campaign(org, sink: Sink, processes: int, threads: int, batch: int) -> dict:
-    """Freeze, render + queue, deliver; wall time and CPU seconds of each part."""
-    from regulars.messaging import campaigns, delivery
+def run_campaign(org, sink: Sink, workers: Workers) -> dict:
+    """Freeze, render + queue while the workers deliver; wall time and CPU of each part."""
+    from regulars.messaging import campaigns
 
     campaign = campaigns.create_campaign(
         organisation=org,
@@ -305,32 +352,35 @@ def run_campaign(org, sink: Sink, processes: int, threads: int, batch: int) -> d
         ),
         rules={"match": "all", "criteria": [{"type": "consent", "channel": "email"}]},
     )
+    workers_before, sink_before = workers.cpu_seconds(), sink.cpu_seconds()
     started, cpu_started = time.perf_counter(), cpu_self()
     frozen = campaigns.generate_recipients(campaign=campaign)
     t_freeze = time.perf_counter()
     queued = campaigns.distribute(campaign=campaign).queued
     t_queue, cpu_queued = time.perf_counter(), cpu_self()
-    workers_before, sink_before = cpu_children(), sink.cpu_seconds()
-    if processes > 1:
-        delivered, worker_peak_mb = deliver_in_processes(processes, threads, batch)
-    else:
-        delivered = delivery.deliver_all(limit=batch, threads=threads)
-        worker_peak_mb = peak_memory_mb()
+    wait_until_sent(sink, campaign, queued)
     t_deliver = time.perf_counter()
+    cpu_workers, cpu_sink = workers.cpu_seconds(), sink.cpu_seconds()
     return {
         "recipients": frozen,
         "queued": queued,
-        "delivered": delivered,
+        "delivered": sent_count(campaign),
         "freeze_s": t_freeze - started,
         "render_queue_s": t_queue - t_freeze,
-        "deliver_s": t_deliver - t_queue,
+        "deliver_after_queueing_s": t_deliver - t_queue,
+        "render_queue_deliver_s": t_deliver - t_freeze,
         "total_s": t_deliver - started,
         "cpu_freeze_render_queue_s": cpu_queued - cpu_started,
-        "cpu_deliver_s": cpu_children() - workers_before + cpu_self() - cpu_queued,
-        "cpu_sink_s": sink.cpu_seconds() - sink_before,
-        "peak_memory_worker_mb": worker_peak_mb,
+        "cpu_deliver_s": cpu_workers - workers_before,
+        "cpu_sink_s": cpu_sink - sink_before,
         "campaign": campaign,
     }
+
+
+def sent_count(campaign) -> int:
+    from regulars.messaging.models import Message
+
+    return Message.objects.filter(source=f"campaign:{campaign.pk}", status="sent").count()
 
 
 def plain_smtplib(port: int, sink: Sink, campaign, count: int) -> dict:
@@ -382,7 +432,8 @@ def main() -> None:
 
     port = free_port()
     sink = Sink(port, args.sink_processes, pipelining=not args.no_pipelining, stock=args.stock_sink)
-    with tempfile.TemporaryDirectory() as workdir:
+    database = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
+    with tempfile.TemporaryDirectory() as workdir, throwaway_database():
         setup_django(workdir, port)
         from regulars.orgs.actions import create_organisation
 
@@ -390,8 +441,12 @@ def main() -> None:
         t0 = time.perf_counter()
         make_customers(org, args.recipients)
         setup_s = time.perf_counter() - t0
+        workers = Workers(args.processes, args.threads, args.batch)
         reset_peak_memory()
-        result = run_campaign(org, sink, args.processes, args.threads, args.batch)
+        try:
+            result = run_campaign(org, sink, workers)
+        finally:
+            worker_peak_mb = workers.stop()
         # Before the plain loop, which holds its pre-built messages in memory.
         campaign_peak_mb = peak_memory_mb()
         received = sink.total.value
@@ -399,6 +454,9 @@ def main() -> None:
         plain_count = min(args.plain, result["delivered"])
         campaign = result.pop("campaign")
         plain = plain_smtplib(port, sink, campaign, plain_count)
+        from django.db import connection
+
+        connection.close()
     sink.stop()
 
     delivered = result["delivered"]
@@ -423,7 +481,7 @@ def main() -> None:
         "sink_received": received,
         "sink_distinct_message_ids": len(set(ids)),
         "end_to_end_msg_per_s": round(rate, 1),
-        "deliver_only_msg_per_s": round(delivered / result["deliver_s"], 1),
+        "render_queue_deliver_msg_per_s": round(delivered / result["render_queue_deliver_s"], 1),
         "plain_smtplib_msg_per_s": round(plain_rate, 1),
         "ratio_vs_plain": round(rate / plain_rate, 2),
         "cpu_ms_per_message": {**cpu_ms, "total": round(sum(cpu_ms.values()), 3)},
@@ -434,8 +492,9 @@ def main() -> None:
         # What two cores could do if this run's CPU per message were all that mattered.
         "cpu_bound_msg_per_s_on_2_cores": round(2000 / sum(cpu_ms.values()), 1),
         "peak_memory_mb": round(campaign_peak_mb, 1),
+        "peak_memory_worker_mb": round(worker_peak_mb, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
-        "database": os.environ["DATABASE_URL"].split(":")[0],
+        "database": database,
     }
     default = ROOT / "bench" / "results" / f"send-{args.recipients}.json"
     out = Path(args.output) if args.output else default

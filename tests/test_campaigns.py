@@ -213,3 +213,41 @@ def test_export_csv_and_xlsx(org, campaign):
     ]
     sheet = load_workbook(io.BytesIO(export_recipients(campaign, "xlsx"))).active
     assert [cell.value for cell in sheet[3]][:4] == ["C2", "Navn2", "Berg", None]
+
+
+def test_a_distribution_is_queued_chunk_by_chunk_and_resumed_after_a_crash(
+    org, alice, campaign, sink, monkeypatch
+):
+    for n in range(5):
+        campaigns.add_recipient(campaign=campaign, customer=customer(org, n))
+    monkeypatch.setattr(campaigns, "CHUNK_SIZE", 2)
+    render_for = campaigns.render_for
+    rendered = []
+
+    def dies_at_the_third(*args):
+        rendered.append(args)
+        if len(rendered) == 3:
+            raise RuntimeError("the process died")
+        return render_for(*args)
+
+    monkeypatch.setattr(campaigns, "render_for", dies_at_the_third)
+    with pytest.raises(RuntimeError):
+        campaigns.distribute(campaign=campaign, started_by=alice)
+
+    # The first chunk is committed and delivered; the distribution is not finished, so no
+    # report yet, and nothing can be resent before it is.
+    delivery.deliver_all()
+    assert sink.by_recipient() == {"c0@example.com": 1, "c1@example.com": 1}
+    assert send_distribution_reports() == 0
+    with pytest.raises(CampaignError, match="not fully queued"):
+        campaigns.resend_failed(campaign=campaign, started_by=alice)
+
+    monkeypatch.setattr(campaigns, "render_for", render_for)
+    resumed = campaigns.distribute(campaign=campaign, started_by=alice)
+    assert (resumed.number, resumed.queued) == (1, 5)
+    assert resumed.queued_at is not None
+    delivery.deliver_all()
+    assert sink.by_recipient() == {f"c{n}@example.com": 1 for n in range(5)}
+    assert send_distribution_reports() == 1
+    with pytest.raises(CampaignError, match="no recipients left"):
+        campaigns.distribute(campaign=campaign, started_by=alice)

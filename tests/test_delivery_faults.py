@@ -49,7 +49,20 @@ def queue_many(org, count):
 
 
 class SlowSink(FaultySink):
-    """Takes a little time per message so a kill lands in the middle of a batch."""
+    """Takes a little time per message so a kill lands in the middle of a batch.
+
+    While `gate` is cleared no recipient is accepted. The wait is before DATA, so a client
+    giving up meanwhile has sent nothing.
+    """
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self.gate.wait()
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(0.01)
@@ -81,8 +94,8 @@ def worker_env(controller, **extra):
         EMAIL_PORT=str(controller.port),
         EMAIL_TIMEOUT="5",
         MESSAGING_RETRY_BASE_SECONDS="0",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -161,12 +174,22 @@ def test_worker_killed_mid_batch_and_restarted(org, sink):
 def test_two_workers_at_once_send_each_message_once(org, sink):
     handler, controller = sink
     expected = queue_many(org, 150)
+    # Nothing is accepted until both workers hold claimed rows: on a busy machine the two
+    # may start seconds apart, and the first would otherwise send all before the second
+    # claimed one.
+    handler.gate.clear()
     workers = [
-        start_worker(controller, "--once", "--threads", "2", "--batch", "10") for _ in range(2)
+        start_worker(controller, "--once", "--threads", "2", "--batch", "10", EMAIL_TIMEOUT="30")
+        for _ in range(2)
     ]
+    claims = Message.objects.filter(status=Status.SENDING).values("claimed_by").distinct()
+    deadline = time.monotonic() + 30
+    while claims.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    controller.loop.call_soon_threadsafe(handler.gate.set)
     outputs = []
     for worker in workers:
-        out, err = worker.communicate(timeout=25)
+        out, err = worker.communicate(timeout=60)
         assert worker.returncode == 0, err
         outputs.append(int(out.split()[1]))
     # Both really worked, and between them handled each message once.

@@ -8,7 +8,7 @@ Every message goes through the ledger (`queue_messages`) under the key
 import functools
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from .models import (
     Suppression,
     campaign_message_key,
 )
+from .queries import unfinished_distributions
 from .sms import validate_sms
 
 EDITABLE = (
@@ -178,56 +179,97 @@ def add_recipient(*, campaign: Campaign, customer: Customer) -> CampaignRecipien
     return recipient
 
 
-@transaction.atomic
 def distribute(*, campaign: Campaign, started_by=None) -> Distribution:
-    """Queue the campaign to every recipient not yet sent to, through the ledger."""
+    """Queue the campaign to every recipient not yet sent to, through the ledger.
+
+    Committed chunk by chunk, so a running worker delivers the first messages while later
+    ones are still rendered. The distribution counts as queued (`queued_at`, which the
+    report waits for) only after its last chunk; distributing again while one is
+    unfinished (still running, or its process died) resumes it instead of starting another.
+    """
+    distribution = _start_distribution(campaign, started_by)
+    pending = distribution.campaign.recipients.filter(distribution=0)
+    _queue_in_chunks(distribution, pending)
+    return _mark_queued(distribution)
+
+
+@transaction.atomic
+def _start_distribution(campaign: Campaign, started_by) -> Distribution:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.channel is None:
         raise CampaignError(_("Choose a dispatch type (print, SMS or e-mail) first."))
     validate_campaign(campaign)
-    pending = campaign.recipients.filter(distribution=0)
-    if not pending.exists():
+    unfinished = unfinished_distributions(campaign).first()
+    if unfinished is not None:
+        unfinished.campaign = campaign
+        return unfinished
+    if not campaign.recipients.filter(distribution=0).exists():
         raise CampaignError(_("There are no recipients left to send to."))
-    return _distribute(campaign, pending, started_by)
+    return _new_distribution(campaign, started_by)
 
 
-def _distribute(campaign: Campaign, recipients, started_by) -> Distribution:
+def _new_distribution(campaign: Campaign, started_by) -> Distribution:
     number = (campaign.distributions.aggregate(n=Max("number"))["n"] or 0) + 1
-    distribution = Distribution.objects.create(
-        campaign=campaign, number=number, started_by=started_by
-    )
-    queued, last_id = 0, 0
-    # Chunks by id range: memory stays flat however long the list is.
+    return Distribution.objects.create(campaign=campaign, number=number, started_by=started_by)
+
+
+CHUNK_SIZE = 2000
+
+
+def _queue_in_chunks(distribution: Distribution, recipients) -> None:
+    """Queue `recipients` for `distribution`, one transaction per chunk of ids (memory stays
+    flat however long the list is). Rendering happens outside the transaction, so on SQLite
+    the write lock is held only while the chunk is written."""
+    last_id = 0
     while ids := list(
-        recipients.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:2000]
+        recipients.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:CHUNK_SIZE]
     ):
-        chunk = CampaignRecipient.objects.filter(id__in=ids)
-        queued += _queue_chunk(campaign, number, chunk.select_related("customer"))
-        chunk.update(distribution=number)
+        chunk = CampaignRecipient.objects.filter(id__in=ids).select_related("customer")
+        drafts, skipped = _render_chunk(distribution.campaign, chunk, distribution.number)
+        _commit_chunk(distribution, recipients.filter(id__in=ids), drafts, skipped)
         last_id = ids[-1]
-    distribution.queued = queued
-    distribution.save(update_fields=["queued"])
-    return distribution
 
 
-def _queue_chunk(campaign: Campaign, number: int, recipients) -> int:
-    drafts = []
+def _render_chunk(campaign: Campaign, recipients, number: int):
+    """Each recipient's Draft by recipient id, and why the others cannot be rendered."""
+    drafts: dict[int, Draft] = {}
     skipped: dict[int, str] = {}
     for recipient in recipients:
         try:
-            drafts.append(render_for(campaign, recipient.customer, number))
+            drafts[recipient.pk] = render_for(campaign, recipient.customer, number)
         except mergecodes.MissingValue as missing:
             skipped[recipient.pk] = str(missing)
+    return drafts, skipped
+
+
+@transaction.atomic
+def _commit_chunk(
+    distribution: Distribution, chunk, drafts: dict[int, Draft], skipped: dict[int, str]
+) -> None:
+    """Queue one rendered chunk under the campaign's row lock. Recipients another process
+    queued meanwhile (resuming the same distribution) are left out: each is counted once."""
+    campaign = Campaign.objects.select_for_update().get(pk=distribution.campaign_id)
+    pending = set(chunk.values_list("id", flat=True))
     queued = count_queued_messages(
-        organisation=campaign.organisation,
+        organisation=distribution.campaign.organisation,
         channel=campaign.channel or "",
         source=f"campaign:{campaign.pk}",
         requires_consent=campaign.requires_consent,
-        drafts=drafts,
+        drafts=[draft for recipient_id, draft in drafts.items() if recipient_id in pending],
     )
     for recipient_id, reason in skipped.items():
-        CampaignRecipient.objects.filter(pk=recipient_id).update(skip_reason=reason)
-    return queued
+        if recipient_id in pending:
+            CampaignRecipient.objects.filter(pk=recipient_id).update(skip_reason=reason)
+    CampaignRecipient.objects.filter(id__in=pending).update(distribution=distribution.number)
+    Distribution.objects.filter(pk=distribution.pk).update(queued=F("queued") + queued)
+
+
+def _mark_queued(distribution: Distribution) -> Distribution:
+    Distribution.objects.filter(pk=distribution.pk, queued_at__isnull=True).update(
+        queued_at=timezone.now()
+    )
+    distribution.refresh_from_db()
+    return distribution
 
 
 def render_for(campaign: Campaign, customer: Customer, distribution: int) -> Draft:
@@ -274,11 +316,15 @@ def failed_recipients(campaign: Campaign):
 def resend_failed(*, campaign: Campaign, started_by=None) -> Distribution:
     """Send again, as a new distribution, to the failed recipients of the last one."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if unfinished_distributions(campaign).exists():
+        raise CampaignError(_("The last distribution is not fully queued yet: distribute first."))
     failed = failed_recipients(campaign)
     if not failed.exists():
         raise CampaignError(_("No recipient of the last distribution failed."))
     validate_campaign(campaign)
-    return _distribute(campaign, failed, started_by)
+    distribution = _new_distribution(campaign, started_by)
+    _queue_in_chunks(distribution, failed)
+    return _mark_queued(distribution)
 
 
 def wants_report(campaign: Campaign) -> bool:

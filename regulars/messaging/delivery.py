@@ -176,21 +176,24 @@ def deliver_due(*, limit: int = 50, transports: dict[str, Transport] | None = No
     return len(batch)
 
 
-def deliver_all(*, limit: int = 50, threads: int = 1) -> int:
-    """Deliver until nothing is due (tests, `regulars worker --once`, the benchmark).
+def deliver_all(*, limit: int = 50, threads: int = 1, stop: threading.Event | None = None) -> int:
+    """Deliver until nothing is due, or `stop` is set (then what is claimed is finished).
 
     `threads` connections at once. Over SMTP they are sessions driven by this one thread
     (`_deliver_interleaved`), which costs less CPU per message than threads taking turns
     on the interpreter lock; otherwise each thread claims its own batches and keeps its own
     provider connection.
     """
+    stop = stop or threading.Event()
     if threads <= 1:
-        return _deliver_until_empty(limit)
+        return _deliver_until_empty(limit, stop)
     if settings.EMAIL_BACKEND == SMTP_BACKEND:
-        return _deliver_interleaved(limit, threads)
+        return _deliver_interleaved(limit, threads, stop)
     totals: list[int] = []
     workers = [
-        threading.Thread(target=lambda: totals.append(_deliver_until_empty(limit, close_db=True)))
+        threading.Thread(
+            target=lambda: totals.append(_deliver_until_empty(limit, stop, close_db=True))
+        )
         for _ in range(threads)
     ]
     for worker in workers:
@@ -204,7 +207,7 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 Claimed = tuple[str, Message]  # (claim, row)
 
 
-def _deliver_interleaved(limit: int, sessions: int) -> int:
+def _deliver_interleaved(limit: int, sessions: int, stop: threading.Event) -> int:
     """One thread keeping `sessions` SMTP sessions busy: each gets a message, and whichever
     answers first is settled and given the next one (with the one after it announced, see
     EmailTransport). The next batch is claimed as soon as the previous one is handed out.
@@ -240,7 +243,7 @@ def _deliver_interleaved(limit: int, sessions: int) -> int:
     try:
         while True:
             if not queue:
-                claim, batch = claim_batch(limit=limit)
+                claim, batch = ("", []) if stop.is_set() else claim_batch(limit=limit)
                 total += len(batch)
                 for message in batch:
                     if message.channel == Channel.EMAIL:
@@ -269,11 +272,11 @@ def _deliver_interleaved(limit: int, sessions: int) -> int:
     return total
 
 
-def _deliver_until_empty(limit: int, close_db: bool = False) -> int:
+def _deliver_until_empty(limit: int, stop: threading.Event, close_db: bool = False) -> int:
     transports: dict[str, Transport] = {}
     total = 0
     try:
-        while handled := deliver_due(limit=limit, transports=transports):
+        while not stop.is_set() and (handled := deliver_due(limit=limit, transports=transports)):
             total += handled
     finally:
         for transport in transports.values():

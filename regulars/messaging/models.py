@@ -243,6 +243,9 @@ class Distribution(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     queued = models.PositiveIntegerField(default=0)
+    # Set when the last recipient is queued; until then the report waits and distributing
+    # again resumes this distribution (it is committed chunk by chunk).
+    queued_at = models.DateTimeField(null=True, blank=True)
     report_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

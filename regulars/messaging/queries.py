@@ -60,7 +60,16 @@ def distribution_counts(distribution: Distribution) -> Counter:
     return Counter({row["status"]: row["n"] for row in rows})
 
 
+def unfinished_distributions(campaign: Campaign):
+    """Distributions still being queued (or whose queueing process died: distributing
+    again resumes them)."""
+    return campaign.distributions.filter(queued_at__isnull=True)
+
+
 def distribution_finished(distribution: Distribution) -> bool:
+    """Every message queued (the last chunk committed) and none waiting to be sent."""
+    if distribution.queued_at is None:
+        return False
     counts = distribution_counts(distribution)
     return not (counts[Status.QUEUED] or counts[Status.SENDING])
 

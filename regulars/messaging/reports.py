@@ -23,7 +23,9 @@ REPORTED_STATUSES = (
 def send_distribution_reports() -> int:
     """Queue the report of every finished, not yet reported distribution; returns how many."""
     waiting = Distribution.objects.filter(
-        report_sent_at__isnull=True, campaign__dispatch=Dispatch.EMAIL_REPORT
+        report_sent_at__isnull=True,
+        queued_at__isnull=False,
+        campaign__dispatch=Dispatch.EMAIL_REPORT,
     ).select_related("campaign__organisation", "started_by")
     sent = 0
     for distribution in waiting:

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from . import campaigns, delivery, worker
 from .models import Campaign
+from .queries import unfinished_distributions
 
 
 @shared_task(name="regulars.messaging.deliver_due")
@@ -29,6 +30,7 @@ def distribute_campaign(campaign_id: int, user_id: int | None = None) -> int:
     """Distribute a campaign, then deliver; running it twice sends nothing twice."""
     campaign = Campaign.objects.get(pk=campaign_id)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    if campaign.recipients.filter(distribution=0).exists():
+    unfinished = unfinished_distributions(campaign).exists()
+    if unfinished or campaign.recipients.filter(distribution=0).exists():
         campaigns.distribute(campaign=campaign, started_by=user)
     return deliver_due()

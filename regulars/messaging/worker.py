@@ -20,7 +20,6 @@ from django.utils.module_loading import autodiscover_modules
 
 from . import delivery
 from .models import PeriodicRun
-from .transports import Transport
 
 log = logging.getLogger(__name__)
 
@@ -79,24 +78,17 @@ def run_due_periodic() -> list[str]:
     return ran
 
 
-def _delivery_loop(stop: threading.Event, poll_seconds: float, batch: int) -> None:
-    transports: dict[str, Transport] = {}
-    try:
-        while not stop.is_set():
-            try:
-                handled = delivery.deliver_due(limit=batch, transports=transports)
-            except Exception:  # noqa: BLE001 — e.g. the database restarting; try again
-                log.exception("delivery loop error")
-                close_old_connections()
-                handled = 0
-            if not handled:
-                for transport in transports.values():
-                    transport.close()
-                stop.wait(poll_seconds)
-    finally:
-        for transport in transports.values():
-            transport.close()
-        connection.close()
+def _delivery_loop(stop: threading.Event, connections: int, poll_seconds: float, batch: int):
+    while not stop.is_set():
+        try:
+            handled = delivery.deliver_all(limit=batch, threads=connections, stop=stop)
+        except Exception:  # noqa: BLE001 — e.g. the database restarting; try again
+            log.exception("delivery loop error")
+            close_old_connections()
+            handled = 0
+        if not handled:
+            stop.wait(poll_seconds)
+    connection.close()
 
 
 def run_worker(
@@ -108,22 +100,18 @@ def run_worker(
 ) -> None:
     """Deliver queued messages and run periodic tasks until `stop_event` is set.
 
-    `threads` delivery threads each hold their own provider connection; the calling
-    thread runs the periodic tasks and releases claims of dead workers.
+    Delivery keeps `threads` provider connections busy (`delivery.deliver_all`: over SMTP
+    sessions driven by one thread, otherwise a thread each) in a thread of its own; the
+    calling thread runs the periodic tasks and releases claims of dead workers.
     """
     stop = stop_event or threading.Event()
-    count = threads or settings.MESSAGING_WORKER_THREADS
-    senders = [
-        threading.Thread(
-            target=_delivery_loop,
-            args=(stop, poll_seconds, batch),
-            name=f"deliver-{n}",
-            daemon=True,
-        )
-        for n in range(count)
-    ]
-    for sender in senders:
-        sender.start()
+    sender = threading.Thread(
+        target=_delivery_loop,
+        args=(stop, threads or settings.MESSAGING_WORKER_THREADS, poll_seconds, batch),
+        name="deliver",
+        daemon=True,
+    )
+    sender.start()
     try:
         while not stop.is_set():
             delivery.release_stale_claims()
@@ -131,6 +119,5 @@ def run_worker(
             stop.wait(poll_seconds)
     finally:
         stop.set()
-        for sender in senders:
-            sender.join()
+        sender.join()
         connection.close()
