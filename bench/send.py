@@ -1,9 +1,9 @@
 """Benchmark: a campaign to N generated recipients, end to end, into an SMTP sink.
 
-    .venv/bin/python bench/send.py --recipients 100000 [--processes 1 --threads 6]
+    .venv/bin/python bench/send.py --recipients 100000 [--processes 2 --threads 4]
 
-As a user runs it: `regulars worker` (`--processes` of them, each keeping `--threads` SMTP
-sessions busy from one thread) is already running when the campaign is sent. Phases, all
+As a user runs it: `regulars worker --processes 2 --threads 4` (two processes, each keeping
+four SMTP sessions busy from one thread) is already running when the campaign is sent. Phases, all
 timed: freeze the recipient list (segment rules → CampaignRecipient rows), render + queue
 (merge codes → ledger rows, committed chunk by chunk), deliver (the workers claim each
 chunk as soon as it is committed, so delivery overlaps queueing). End to end is from the
@@ -270,27 +270,25 @@ def make_customers(org, count: int) -> None:
 
 
 class Workers:
-    """`regulars worker` processes, started before the campaign as on a real deployment."""
+    """`regulars worker --processes N`, started before the campaign as on a real deployment."""
 
     def __init__(self, processes: int, threads: int, batch: int):
-        options = ["--threads", str(threads), "--batch", str(batch), "--poll", "0.5"]
-        self.processes = [
-            subprocess.Popen([sys.executable, "-m", "regulars.cli", "worker", *options], cwd=ROOT)
-            for _ in range(processes)
-        ]
-        self.peaks = dict.fromkeys((worker.pid for worker in self.processes), 0.0)
+        options = ["--processes", str(processes), "--threads", str(threads), "--batch", str(batch)]
+        command = [sys.executable, "-m", "regulars.cli", "worker", *options, "--poll", "0.5"]
+        self.worker = subprocess.Popen(command, cwd=ROOT)
         wait_until_running()
+        pid = self.worker.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        self.pids = [pid, *map(int, children)]
 
     def cpu_seconds(self) -> float:
-        return sum(process_cpu_seconds(worker.pid) for worker in self.processes)
+        return sum(process_cpu_seconds(pid) for pid in self.pids)
 
     def stop(self) -> float:
         """Stop them (SIGTERM: what is claimed is finished); returns the largest peak memory."""
-        peak = max(peak_memory_mb(worker.pid) for worker in self.processes)
-        for worker in self.processes:
-            worker.terminate()
-        for worker in self.processes:
-            worker.wait(30)
+        peak = max(peak_memory_mb(pid) for pid in self.pids)
+        self.worker.terminate()
+        self.worker.wait(60)
         return peak
 
 
@@ -410,10 +408,8 @@ def per_message_ms(seconds: float, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipients", type=int, default=5000)
-    # On SQLite (one writer) the sessions of one process cost less CPU per message than the
-    # same connections spread over processes; on PostgreSQL processes scale out.
-    parser.add_argument("--processes", type=int, default=1, help="delivering processes")
-    parser.add_argument("--threads", type=int, default=6, help="SMTP sessions each (one thread)")
+    parser.add_argument("--processes", type=int, default=2, help="regulars worker --processes")
+    parser.add_argument("--threads", type=int, default=4, help="SMTP sessions per process")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--sink-processes", type=int, default=2, help="SMTP sink processes")
     parser.add_argument(
@@ -469,6 +465,8 @@ def main() -> None:
     }
     report = {
         "customers": args.recipients,
+        "worker": f"regulars worker --processes {args.processes} --threads {args.threads}"
+        f" --batch {args.batch}",
         "processes": args.processes,
         "threads_per_process": args.threads,
         "sink_processes": args.sink_processes,

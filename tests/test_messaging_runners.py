@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -89,6 +90,31 @@ def test_in_process_worker_delivers_and_runs_periodic_tasks_once(org, alice, sin
         worker._registry.pop("test.tick", None)
     assert runs == [1]
     assert handler.by_recipient() == {f"w{n}@example.com": 1 for n in range(5)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_deliver_a_campaign_distributed_while_they_run(org, alice, sink):
+    handler, controller = sink
+    command = ["worker", "--processes", "2", "--threads", "2", "--poll", "0.1"]
+    running = subprocess.Popen(
+        [sys.executable, "-m", "regulars.cli", *command],
+        env=worker_env(controller),
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        campaigns.distribute(campaign=campaign_for(org, alice, 40), started_by=alice)
+        assert wait_for(lambda: len(handler.messages) == 40, seconds=30)
+        children = Path(f"/proc/{running.pid}/task/{running.pid}/children").read_text().split()
+    finally:
+        running.terminate()
+        _out, err = running.communicate(timeout=30)
+    assert running.returncode == 0, err
+    assert len(children) == 1, "a second worker process ran beside the first"
+    assert not Path(f"/proc/{children[0]}").exists(), "stopping the worker stopped both"
+    assert handler.by_recipient() == {f"w{n}@example.com": 1 for n in range(40)}
+    assert Message.objects.filter(status=Status.SENT).count() == 40
 
 
 @pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")

@@ -2,8 +2,9 @@
 
 Exactly-once contract: a row is claimed (`sending`) before the provider call and marked
 `sent` right after it. If the process dies between the provider accepting a message and
-the `sent` update, that one in-flight message is sent again once its claim goes stale
-(`MESSAGING_LEASE_SECONDS`); no other message is repeated and none is lost.
+the `sent` update, that one in-flight message (one per provider connection) is sent again
+once its claim goes stale (`MESSAGING_LEASE_SECONDS`); no other message is repeated and
+none is lost.
 """
 
 import logging
@@ -114,7 +115,7 @@ def _settle(message: Message, claim: str, send: Callable[[], str]) -> str:
         provider_id = send()
     except Exception as error:  # noqa: BLE001 — one bad row must not stop the worker
         return _failed(message, claim, error)
-    sql.mark_sent(message.pk, claim, provider_id[:200], timezone.now())
+    sql.mark_sent([(message.pk, claim, provider_id[:200])], timezone.now())
     return Status.SENT
 
 
@@ -259,9 +260,9 @@ def _deliver_interleaved(limit: int, sessions: int, stop: threading.Event) -> in
             if not busy:
                 continue
             ready = select.select(list(busy), [], [], timeout)[0] or list(busy)
-            for waiting_on in ready:
-                transport, (claim, message), following = busy.pop(waiting_on)
-                _settle(message, claim, transport.finish)
+            answered = [busy.pop(waiting_on) for waiting_on in ready]
+            _settle_answers(answered)
+            for transport, _current, following in answered:
                 if following is not None:
                     start(transport, following)
                 else:
@@ -270,6 +271,21 @@ def _deliver_interleaved(limit: int, sessions: int, stop: threading.Event) -> in
         for each in [*everything, *others.values()]:
             each.close()
     return total
+
+
+def _settle_answers(answered: list[tuple[EmailTransport, Claimed, Claimed | None]]) -> None:
+    """Read the answer each session has for its message; the accepted ones are marked sent
+    in one transaction before any of these sessions gets its next message, so, as one by
+    one, at most one accepted message per session is not yet marked."""
+    sent = []
+    for transport, (claim, message), _following in answered:
+        try:
+            provider_id = transport.finish()
+        except Exception as error:  # noqa: BLE001 — one bad row must not stop the worker
+            _failed(message, claim, error)
+        else:
+            sent.append((message.pk, claim, provider_id[:200]))
+    sql.mark_sent(sent, timezone.now())
 
 
 def _deliver_until_empty(limit: int, stop: threading.Event, close_db: bool = False) -> int:

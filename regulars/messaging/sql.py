@@ -2,7 +2,7 @@
 
 import operator
 
-from django.db import connection
+from django.db import connection, transaction
 
 # One row by primary key; the claim condition keeps a re-claimed row from being marked by
 # the worker that lost it.
@@ -16,17 +16,27 @@ UPDATE messaging_message
 MARK_SENT_SQLITE = MARK_SENT.replace("%s", "?")
 
 
-def mark_sent(message_id: int, claim: str, provider_id: str, sent_at) -> None:
-    params = [connection.ops.adapt_datetimefield_value(sent_at), provider_id, message_id, claim]
+def mark_sent(sent: list[tuple[int, str, str]], sent_at) -> None:
+    """Mark messages (id, claim, provider id) sent: one statement, or one transaction."""
+    at = connection.ops.adapt_datetimefield_value(sent_at)
+    params = [(at, provider_id, message_id, claim) for message_id, claim, provider_id in sent]
+    if len(params) > 1:
+        with transaction.atomic():
+            _execute_mark_sent(params)
+    elif params:
+        _execute_mark_sent(params)
+
+
+def _execute_mark_sent(params: list[tuple]) -> None:
     if connection.vendor == "sqlite":
-        # Once per message: straight on the driver's connection (its statement cache keeps
-        # the statement prepared), not through a new Django cursor, which doubles the cost.
-        # Autocommit or the caller's transaction, as any query on this connection.
+        # Straight on the driver's connection (its statement cache keeps the statement
+        # prepared), not through a new Django cursor, which doubles the cost. Autocommit
+        # or the caller's transaction, as any query on this connection.
         connection.ensure_connection()
-        connection.connection.execute(MARK_SENT_SQLITE, params)
+        connection.connection.executemany(MARK_SENT_SQLITE, params)
         return
     with connection.cursor() as cursor:
-        cursor.execute(MARK_SENT, params)
+        cursor.executemany(MARK_SENT, params)
 
 
 def claim_rows(ids: list[int], claim: str, claimed_at) -> None:
