@@ -188,6 +188,19 @@ def test_bounce_suppresses_the_address(org, sink):
     assert Message.objects.get(key="again").skip_reason.startswith("address suppressed")
 
 
+def test_a_claim_takes_the_oldest_due_rows_up_to_its_limit(org):
+    for n in range(30):
+        queue(org, make_customer(org, n), key=f"test:{n}")
+    first_claim, first = delivery.claim_batch(limit=10)
+    second_claim, second = delivery.claim_batch(limit=10)
+    ids = sorted(Message.objects.values_list("id", flat=True))
+    assert [m.pk for m in first] == ids[:10]
+    assert [m.pk for m in second] == ids[10:20]
+    assert {m.status for m in first + second} == {"sending"}
+    assert Message.objects.filter(claimed_by=first_claim).count() == 10
+    assert Message.objects.filter(status=Status.QUEUED).count() == 10
+
+
 def test_stale_claims_are_released(org):
     queue(org, make_customer(org, 1))
     claim, batch = delivery.claim_batch(limit=10)

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from regulars.orgs.models import Organisation
@@ -57,26 +56,12 @@ MAX_BACKOFF_SECONDS = 6 * 3600
 def claim_batch(*, limit: int = 50) -> tuple[str, list[Message]]:
     """Mark up to `limit` due rows `sending` for this caller; no other caller gets them."""
     claim = uuid.uuid4().hex
-    now = timezone.now()
-    # Oldest due first, in the message_due index's own order, so LIMIT stops after `limit`
-    # entries; ordering by id alone sorted every due row on each claim.
-    due = Message.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now).order_by(
-        "next_attempt_at", "id"
-    )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
-            Message.objects.filter(id__in=ids, status=Status.QUEUED).update(
-                status=Status.SENDING, claimed_at=now, claimed_by=claim, attempts=F("attempts") + 1
-            )
-        else:
-            # SQLite: BEGIN IMMEDIATE holds the one write lock, so select + conditional
-            # UPDATE cannot interleave with another claimer.
-            ids = list(due.values_list("id", flat=True)[:limit])
-            sql.claim_rows(ids, claim, now)
-    claimed = Message.objects.filter(claimed_by=claim, status=Status.SENDING).order_by("id")
     # What sending reads; the eight timestamps and the outcome columns are not fetched.
-    batch = list(claimed.only(*SENDING_FIELDS))
+    rows = sql.claim_due(claim, timezone.now(), limit, SENDING_FIELDS)
+    batch = sorted(
+        (Message.from_db(connection.alias, SENDING_FIELDS, row) for row in rows),
+        key=lambda message: message.pk,
+    )
     # A batch is nearly always one organisation: fetched once, not joined into every row.
     organisations = Organisation.objects.in_bulk({message.organisation_id for message in batch})
     for message in batch:

@@ -39,24 +39,41 @@ def _execute_mark_sent(params: list[tuple]) -> None:
         cursor.executemany(MARK_SENT, params)
 
 
-def claim_rows(ids: list[int], claim: str, claimed_at) -> None:
-    """SQLite: mark the selected queued rows `sending` under `claim`, by primary key.
+# Due rows oldest first in the message_due index's order (status, next_attempt_at, id), so
+# LIMIT stops after `limit` index entries; claimed and returned in one statement.
+# PostgreSQL: SKIP LOCKED passes over rows another worker is claiming; ARRAY(…) runs the
+# subquery once (as `IN (…)` the planner may rescan it per row, each rescan locking more
+# rows: a claim of 10 took 50).
+CLAIM_DUE_POSTGRESQL = """
+UPDATE messaging_message
+   SET status = 'sending', claimed_at = %s, claimed_by = %s, attempts = attempts + 1
+ WHERE id = ANY(ARRAY(SELECT id FROM messaging_message
+                       WHERE status = 'queued' AND next_attempt_at <= %s
+                       ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED))
+   AND status = 'queued'
+RETURNING {columns}
+"""
+# SQLite: the write lock (BEGIN IMMEDIATE) keeps claimers apart; `+status` keeps the
+# planner on the primary key for the UPDATE (with message_due it walked every queued row,
+# so a claim's cost grew with the queue).
+CLAIM_DUE_SQLITE = """
+UPDATE messaging_message
+   SET status = 'sending', claimed_at = %s, claimed_by = %s, attempts = attempts + 1
+ WHERE id IN (SELECT id FROM messaging_message
+               WHERE status = 'queued' AND next_attempt_at <= %s
+               ORDER BY next_attempt_at, id LIMIT %s)
+   AND +status = 'queued'
+RETURNING {columns}
+"""
 
-    `+status` keeps SQLite's planner off the message_due index: with a long id list it took
-    that index for `status = 'queued'` and walked every queued row, so each claim cost grew
-    with the queue (30 ms per 200 rows at 60k queued; now under 1 ms).
-    """
-    if not ids:
-        return
-    statement = (
-        "UPDATE messaging_message SET status = 'sending', claimed_at = %s, claimed_by = %s,"
-        f" attempts = attempts + 1 WHERE id IN ({', '.join(['%s'] * len(ids))})"
-        " AND +status = 'queued'"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            statement, [connection.ops.adapt_datetimefield_value(claimed_at), claim, *ids]
-        )
+
+def claim_due(claim: str, now, limit: int, columns: tuple[str, ...]) -> list[tuple]:
+    """Mark up to `limit` due rows `sending` under `claim`; returns their `columns`."""
+    statement = CLAIM_DUE_SQLITE if connection.vendor == "sqlite" else CLAIM_DUE_POSTGRESQL
+    at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement.format(columns=", ".join(columns)), [at, claim, at, limit])
+        return cursor.fetchall()
 
 
 # Columns written when a message enters the ledger; conflicts on (organisation, key) keep
