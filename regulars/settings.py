@@ -129,6 +129,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # work_mem makes PostgreSQL rescan them per customer instead. JIT compilation of a
     # high-cost plan takes longer than running these sub-second queries.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=64MB -c jit=off"
+    # Statements on a cursor that binds on the server are prepared once per connection from
+    # their second run (the till's hot path, regulars/loyalty/sql.py); Django's own cursors
+    # bind on the client and are never prepared. A pooler in front of PostgreSQL must then
+    # keep prepared statements (PgBouncer 1.21+: max_prepared_statements).
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 1
 # Each test run gets its own throwaway database, so parallel runs never collide.
 _test_db_name = os.environ.get("REGULARS_TEST_DB_NAME") or f"test_regulars_{os.getpid()}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

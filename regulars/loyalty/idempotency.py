@@ -94,12 +94,7 @@ def _lock_key(organisation: Organisation, key: str) -> None:
     if connection.vendor != "postgresql":
         return
     digest = hashlib.blake2b(f"{organisation.pk}\0{key}".encode(), digest_size=8).digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
-        )
-        (locked,) = cursor.fetchone()
-    if not locked:
+    if not sql.try_key_lock(int.from_bytes(digest, "big", signed=True)):
         raise KeyInUse(409, "a request with this Idempotency-Key is still running")
 
 
