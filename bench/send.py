@@ -9,8 +9,8 @@ per message: each select round's answers are marked sent in one commit, and a se
 process adds write-lock waits. Phases, all timed: freeze the recipient list (segment
 rules → CampaignRecipient rows), render + queue (merge codes → ledger rows, committed
 chunk by chunk), deliver (the worker claims each chunk as soon as it is committed, so
-delivery overlaps queueing). End to end is from the
-start of freezing until the sink has accepted the last message and the ledger says sent.
+delivery overlaps queueing). End to end is from the start of freezing until the sink has
+accepted the last message and the ledger says sent.
 The sink is aiosmtpd in `--sink-processes` separate processes sharing one port
 (SO_REUSEPORT), the stand-in for a mail server; they count messages and Message-IDs. By
 default its session reads DATA in one piece on uvloop (see `sink_session_class`);
