@@ -5,8 +5,14 @@ import math
 
 import pytest
 
-from regulars.customers.models import CustomerGroup, Permission, Tag
-from regulars.segments.engine import RuleError, compile_rules, count_rules, validate_rules
+from regulars.customers.models import Customer, CustomerGroup, Permission, Tag
+from regulars.segments.engine import (
+    RuleError,
+    compile_rules,
+    count_rules,
+    reachable_by,
+    validate_rules,
+)
 from tests.segment_support import (
     booking,
     customer,
@@ -123,6 +129,85 @@ def test_counts_reachable_and_per_criterion(org, people):
             {"type": "gender", "count": 2},
             {"type": "member", "count": 1},
             {"type": "group", "count": 2},
+        ],
+    }
+
+
+HAMLET_BUYERS = {"type": "event", "productions": ["Hamlet"]}
+# Trees whose top-level items list their customers in a subquery, test columns of the
+# customer, or mix both, with nesting, opposite and exclude.
+COUNTED_TREES = [
+    {
+        "match": "any",
+        "criteria": [
+            {"match": "all", "criteria": [HAMLET_BUYERS, {"type": "member", "opposite": True}]},
+            {"type": "impulsive", "max_days": 1},
+        ],
+        "exclude": [{"type": "consent", "channel": "sms"}],
+    },
+    {
+        "match": "all",
+        "criteria": [
+            HAMLET_BUYERS,
+            {"type": "gender", "values": ["female"]},
+            {"type": "consent", "channel": "email"},
+        ],
+    },
+    {"match": "any", "criteria": [HAMLET_BUYERS, {"type": "gender", "values": ["unknown"]}]},
+    {"match": "all", "opposite": True, "criteria": [HAMLET_BUYERS, {"type": "member"}]},
+    {"match": "any", "criteria": [{"type": "revenue", "min": 100}, {"type": "tag", "tags": ["X"]}]},
+]
+
+
+@pytest.mark.parametrize("rules", COUNTED_TREES)
+def test_counts_equal_separate_counts(org, other_org, people, tickets_sold, rules):
+    """Each count equals the one asked alone; the other organisation's identical buyers,
+    tags and sales never count."""
+    later = moment(org, "2026-06-01 12:00")
+    for organisation in (org, other_org):
+        Tag.objects.create(organisation=organisation, name="X").customers.add(
+            *Customer.objects.filter(organisation=organisation, gender="female")
+        )
+    twin = Customer.objects.get(organisation=other_org)
+    hamlet = event(other_org, "Hamlet", moment(other_org, "2026-06-01 19:30"))
+    ticket_order(twin, moment(other_org, "2026-05-31 20:00"), [(hamlet, 2, 50000)])
+    sale(twin, moment(other_org, "2026-05-01 10:00"), [(item(other_org, "1"), 20000)])
+    sale(people["dan"], moment(org, "2026-05-01 10:00"), [(item(org, "1"), 20000)])
+    members = compile_rules(org, rules, later)
+    assert count_rules(org, rules, later) == {
+        "total": members.count(),
+        "email": members.filter(reachable_by("email")).count(),
+        "sms": members.filter(reachable_by("sms")).count(),
+        "criteria": [
+            {
+                "type": entry.get("type", "group"),
+                "count": compile_rules(org, {"match": "all", "criteria": [entry]}, later).count(),
+            }
+            for entry in rules["criteria"]
+        ],
+    }
+
+
+def test_counts_of_nested_and_mixed_trees(org, other_org, people, tickets_sold):
+    later = moment(org, "2026-06-01 12:00")
+    twin = Customer.objects.get(organisation=other_org)
+    hamlet = event(other_org, "Hamlet", moment(other_org, "2026-06-01 19:30"))
+    ticket_order(twin, moment(other_org, "2026-05-31 20:00"), [(hamlet, 2, 50000)])
+    # ann (female, e-mail) and ben (male, SMS) bought Hamlet; neither is a member.
+    assert count_rules(org, COUNTED_TREES[0], later) == {
+        "total": 1,
+        "email": 1,
+        "sms": 0,
+        "criteria": [{"type": "group", "count": 2}, {"type": "impulsive", "count": 1}],
+    }
+    assert count_rules(org, COUNTED_TREES[1], later) == {
+        "total": 1,
+        "email": 1,
+        "sms": 0,
+        "criteria": [
+            {"type": "event", "count": 2},
+            {"type": "gender", "count": 2},
+            {"type": "consent", "count": 2},
         ],
     }
 

@@ -160,7 +160,22 @@ class Customer(models.Model):
                 fields=["organisation", "last_purchase_at", "erased_at"],
                 name="customer_last_purchase",
             ),
-            models.Index(fields=["organisation", "postcode_number"]),
+            # Postcode intervals: a range of postcodes with the person columns other
+            # criteria test beside them (age, gender, consents), answered from the index.
+            models.Index(
+                fields=[
+                    "organisation",
+                    "postcode_number",
+                    "erased_at",
+                    "birth_date",
+                    "gender",
+                    "member",
+                    "email_consent",
+                    "sms_consent",
+                    "id",
+                ],
+                name="customer_postcode",
+            ),
             # Exact and prefix searches: LIKE 'word%' on PostgreSQL needs the pattern
             # operator class (which serves = as well); SQLite ignores it, searches by range.
             models.Index(
