@@ -1,6 +1,8 @@
 """Runners: the in-process worker (`run_worker`, `register_periodic`) and Celery tasks with
 the machine's Redis broker, sending a campaign end to end through a real celery worker."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -106,7 +108,7 @@ def test_worker_processes_deliver_a_campaign_distributed_while_they_run(org, ali
     try:
         campaigns.distribute(campaign=campaign_for(org, alice, 40), started_by=alice)
         assert wait_for(lambda: len(handler.messages) == 40, seconds=30)
-        children = Path(f"/proc/{running.pid}/task/{running.pid}/children").read_text().split()
+        children = children_of(running.pid)
     finally:
         running.terminate()
         _out, err = running.communicate(timeout=30)
@@ -115,6 +117,40 @@ def test_worker_processes_deliver_a_campaign_distributed_while_they_run(org, ali
     assert not Path(f"/proc/{children[0]}").exists(), "stopping the worker stopped both"
     assert handler.by_recipient() == {f"w{n}@example.com": 1 for n in range(40)}
     assert Message.objects.filter(status=Status.SENT).count() == 40
+
+
+def children_of(pid: int) -> list[str]:
+    """Child processes of `pid`, whichever of its threads started them."""
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return [child for task in tasks for child in task.read_text().split()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_start_a_killed_copy_again(org, alice, sink):
+    handler, controller = sink
+    command = ["worker", "--processes", "2", "--threads", "1", "--poll", "0.1"]
+    running = subprocess.Popen(
+        [sys.executable, "-m", "regulars.cli", *command],
+        env=worker_env(controller),
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: len(children_of(running.pid)) == 1, seconds=10)
+        [killed] = children_of(running.pid)
+        os.kill(int(killed), signal.SIGKILL)
+        assert wait_for(lambda: children_of(running.pid) not in ([], [killed]), seconds=10)
+        [started] = children_of(running.pid)
+        campaigns.distribute(campaign=campaign_for(org, alice, 20), started_by=alice)
+        assert wait_for(lambda: len(handler.messages) == 20, seconds=30)
+    finally:
+        running.terminate()
+        _out, err = running.communicate(timeout=30)
+    assert running.returncode == 0, err
+    assert started != killed
+    assert not Path(f"/proc/{started}").exists(), "stopping the worker stopped the new copy"
+    assert handler.by_recipient() == {f"w{n}@example.com": 1 for n in range(20)}
 
 
 @pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")

@@ -30,33 +30,56 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, threads, batch, poll, once, processes, **options):
-        copy = ["--batch", str(batch), "--poll", str(poll), *(["--once"] if once else [])]
-        if threads:
-            copy += ["--threads", str(threads)]
-        others = [start_copy(copy) for _ in range(processes - 1)]
-        try:
-            handled = self.work(threads=threads, batch=batch, poll=poll, once=once)
-        finally:
-            if not once:
-                for other in others:
-                    other.terminate()
-            outputs = [other.communicate()[0] for other in others]
+        copy = ["--batch", str(batch), "--poll", str(poll)]
+        copy += ["--threads", str(threads)] if threads else []
         if once:
-            handled += sum(int(output.split()[1]) for output in outputs)
+            handled = deliver_once(copy, processes, threads=threads, batch=batch)
             self.stdout.write(f"handled {handled} messages")
+        else:
+            run(copy, processes, threads=threads, batch=batch, poll=poll)
 
-    def work(self, *, threads, batch, poll, once) -> int:
-        if once:
-            delivery.release_stale_claims()
-            return delivery.deliver_all(limit=batch, threads=threads or 1)
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+
+def deliver_once(copy: list[str], processes: int, *, threads, batch) -> int:
+    """Deliver what is due in this process and `processes - 1` copies; how many handled."""
+    copies = [start_copy([*copy, "--once"], output=True) for _ in range(processes - 1)]
+    delivery.release_stale_claims()
+    handled = delivery.deliver_all(limit=batch, threads=threads or 1)
+    outputs = [each.communicate()[0] for each in copies]
+    return handled + sum(int(output.split()[1]) for output in outputs)
+
+
+def run(copy: list[str], processes: int, *, threads, batch, poll) -> None:
+    """Work until SIGTERM or SIGINT, with `processes - 1` copies kept running beside."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    copies = [start_copy(copy) for _ in range(processes - 1)]
+    supervisor = threading.Thread(target=keep_running, args=(copies, copy, stop), daemon=True)
+    supervisor.start()
+    try:
         worker.run_worker(stop, threads=threads, poll_seconds=poll, batch=batch)
-        return 0
+    finally:
+        stop.set()
+        supervisor.join()
+        for each in copies:
+            each.terminate()
+        for each in copies:
+            each.wait()
 
 
-def start_copy(options: list[str]) -> subprocess.Popen:
+def start_copy(options: list[str], output: bool = False) -> subprocess.Popen:
     """Another worker process with the same options (SIGTERM stops it as it stops this one)."""
     command = [sys.executable, "-m", "regulars.cli", "worker", *options]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE if output else None, text=True)
+
+
+def keep_running(copies: list[subprocess.Popen], options: list[str], stop: threading.Event):
+    """Start a copy again when it has ended (killed, out of memory) while this one runs.
+    What the dead copy had claimed is released by the lease (`release_stale_claims`)."""
+    while not stop.wait(COPY_CHECK_SECONDS):
+        for index, each in enumerate(copies):
+            if each.poll() is not None and not stop.is_set():
+                copies[index] = start_copy(options)
+
+
+COPY_CHECK_SECONDS = 1.0
