@@ -18,7 +18,7 @@ from regulars.customers.models import Customer
 from regulars.messaging import campaigns, worker
 from regulars.messaging.models import Message, Status
 from tests.messaging_support import FaultySink, start_sink, use_sink
-from tests.test_delivery_faults import ROOT, worker_env
+from tests.test_delivery_faults import ROOT, start_worker, worker_env
 
 REDIS = ("127.0.0.1", 6379)
 
@@ -97,14 +97,7 @@ def test_in_process_worker_delivers_and_runs_periodic_tasks_once(org, alice, sin
 @pytest.mark.django_db(transaction=True)
 def test_worker_processes_deliver_a_campaign_distributed_while_they_run(org, alice, sink):
     handler, controller = sink
-    command = ["worker", "--processes", "2", "--threads", "2", "--poll", "0.1"]
-    running = subprocess.Popen(
-        [sys.executable, "-m", "regulars.cli", *command],
-        env=worker_env(controller),
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    running = start_worker(controller, "--processes", "2", "--threads", "2", "--poll", "0.1")
     try:
         campaigns.distribute(campaign=campaign_for(org, alice, 40), started_by=alice)
         assert wait_for(lambda: len(handler.messages) == 40, seconds=30)
@@ -128,14 +121,7 @@ def children_of(pid: int) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_worker_processes_start_a_killed_copy_again(org, alice, sink):
     handler, controller = sink
-    command = ["worker", "--processes", "2", "--threads", "1", "--poll", "0.1"]
-    running = subprocess.Popen(
-        [sys.executable, "-m", "regulars.cli", *command],
-        env=worker_env(controller),
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    running = start_worker(controller, "--processes", "2", "--threads", "1", "--poll", "0.1")
     try:
         assert wait_for(lambda: len(children_of(running.pid)) == 1, seconds=10)
         [killed] = children_of(running.pid)
