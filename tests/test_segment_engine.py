@@ -111,6 +111,15 @@ def test_erased_customers_never_match(org, people):
     ]
 
 
+def test_one_criterion_counts_as_the_total_unless_the_group_changes_it(org, people):
+    women = one({"type": "gender", "values": ["female"]})
+    assert count_rules(org, women)["criteria"] == [{"type": "gender", "count": 2}]
+    for changed in ({**women, "opposite": True}, {**women, "exclude": women["criteria"]}):
+        counts = count_rules(org, changed)
+        assert counts["criteria"] == [{"type": "gender", "count": 2}]
+        assert counts["total"] != 2, changed
+
+
 def test_counts_reachable_and_per_criterion(org, people):
     rules = {
         "match": "any",

@@ -111,10 +111,15 @@ def summarised(at: datetime.datetime, totals: Q, rows: Q) -> Q:
     asked only for customers with a purchase after `at` (none when `at` is now), so its
     subquery is never run for a count made now.
     """
-    # IS NOT NULL: without it `after` is NULL for customers without purchases, and both
-    # engines then evaluate `rows` to tell NULL from false.
-    after = Q(last_purchase_at__isnull=False) & Q(last_purchase_at__gt=at)
+    after = purchased_after(at)
     return (~after & totals) | (after & rows)
+
+
+def purchased_after(at: datetime.datetime) -> Q:
+    """Customers with a purchase after `at`, for whom the purchase totals say too much."""
+    # IS NOT NULL: without it this is NULL for customers without purchases, and both
+    # engines then evaluate what it is combined with to tell NULL from false.
+    return Q(last_purchase_at__isnull=False) & Q(last_purchase_at__gt=at)
 
 
 def column_between(column: str, low: int | None, high: int | None) -> Q:

@@ -15,7 +15,15 @@ from regulars.commerce.models import (
 
 from ..clock import DAY
 from ..params import Params, check_range
-from .base import Criterion, cents_bounds, customers_in, register, summarised, total_between
+from .base import (
+    Criterion,
+    cents_bounds,
+    customers_in,
+    purchased_after,
+    register,
+    summarised,
+    total_between,
+)
 
 SALE_CHANNELS = ["all", "pos", "adhoc"]
 
@@ -156,9 +164,10 @@ class LastPurchaseCriterion(Criterion):
             rows = on_that_day & ~self.purchased(at__gte=window.end, at__lte=at)
             return summarised(at, last, rows)
         start = at - self.days * DAY
-        within = summarised(
-            at,
-            Q(last_purchase_at__gte=start),
-            self.purchased(at__gte=start, at__lte=at),
-        )
-        return within if self.mode == "within" else ~within
+        rows = self.purchased(at__gte=start, at__lte=at)
+        if self.mode == "within":
+            return summarised(at, Q(last_purchase_at__gte=start), rows)
+        # Not within: no purchase, or the last one before the window (both ranges of the
+        # last-purchase index), or, for customers who bought after `at`, none in the window.
+        never_or_before = Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=start)
+        return never_or_before | (purchased_after(at) & ~rows)
