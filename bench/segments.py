@@ -357,6 +357,7 @@ def main() -> None:
     duckdb_times = results.get("postgresql", {}).get("duckdb")
     for engine, result in results.items():
         result["duckdb"] = duckdb_times
+        add_targets(result)
         report(engine, result)
         results_dir = ROOT / "bench" / "results"
         results_dir.mkdir(parents=True, exist_ok=True)
@@ -405,6 +406,18 @@ def generate(customers: int) -> Path:
     return path
 
 
+# The targets on a 2-core machine: p50 ≤ 100 ms for a selective segment, ≤ 300 ms
+# for a broad one (here: a tenth of the customers or more) and for the dashboard count.
+SELECTIVE_MS, BROAD_MS, BROAD_SHARE = 100.0, 300.0, 0.1
+
+
+def add_targets(result: dict) -> None:
+    for row in result["segments"].values():
+        broad = row["members"] >= BROAD_SHARE * result["customers"]
+        row["target_ms"] = BROAD_MS if broad else SELECTIVE_MS
+    result["dashboard_target_ms"] = BROAD_MS
+
+
 def report(engine: str, result: dict) -> None:
     print(
         f"\n{engine} — {result['customers']} customers, {result['sale_lines']} sale lines, "
@@ -412,6 +425,7 @@ def report(engine: str, result: dict) -> None:
     )
     print(
         f"{'segment':34} {'members':>9} {'p50 ms':>8} {'p95 ms':>8} {'duckdb ms':>10} {'ratio':>6}"
+        f" {'target':>8}"
     )
     duck = result.get("duckdb") or {}
     for name, row in result["segments"].items():
@@ -420,12 +434,17 @@ def report(engine: str, result: dict) -> None:
         duck_text = f"{duck_p50:10.1f}" if duck_p50 else "         -"
         print(
             f"{name:34} {row['members']:>9} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} "
-            f"{duck_text} {ratio}"
+            f"{duck_text} {ratio} {met(row['p50_ms'], row['target_ms'])}"
         )
     print(
         f"dashboard count (total+e-mail+SMS+each criterion) of nested segment: "
         f"p50 {result['dashboard_p50_ms']:.1f} ms, p95 {result.get('dashboard_p95_ms', 0):.1f} ms"
+        f" {met(result['dashboard_p50_ms'], result['dashboard_target_ms'])}"
     )
+
+
+def met(p50_ms: float, target: float) -> str:
+    return f"{'≤' if p50_ms <= target else '>'}{target:.0f} {'ok' if p50_ms <= target else 'MISS'}"
 
 
 # --- the child: one engine --------------------------------------------------------------
