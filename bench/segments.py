@@ -371,7 +371,8 @@ CREATE OR REPLACE TABLE customers_customer AS
 SELECT c.*, greatest(s.last_sale, t.last_order) AS last_purchase_at,
   coalesce(t.quantity, 0) AS ticket_quantity, coalesce(t.events, 0) AS ticket_events,
   coalesce(t.orders, 0) AS ticket_orders, coalesce(t.revenue, 0) AS ticket_revenue_cents,
-  coalesce(t.online, 0) AS online_tickets, coalesce(t.boxoffice, 0) AS boxoffice_tickets
+  coalesce(t.online, 0) AS online_tickets, coalesce(t.boxoffice, 0) AS boxoffice_tickets,
+  t.shortest_lead AS shortest_ticket_lead
 FROM customers_customer c
 LEFT JOIN (SELECT customer_id, max(sold_at) AS last_sale FROM commerce_saleline GROUP BY 1) s
   ON s.customer_id = c.id
@@ -379,7 +380,8 @@ LEFT JOIN (
   SELECT customer_id, max(ordered_at) AS last_order, sum(quantity) AS quantity,
     count(DISTINCT event_id) AS events, count(DISTINCT order_id) AS orders,
     sum(amount_cents) AS revenue, count(*) FILTER (channel = 'online') AS online,
-    count(*) FILTER (channel = 'boxoffice') AS boxoffice
+    count(*) FILTER (channel = 'boxoffice') AS boxoffice,
+    min(event_start - ordered_at) FILTER (ordered_at <= event_start) AS shortest_lead
   FROM commerce_ticket GROUP BY 1
 ) t ON t.customer_id = c.id
 ORDER BY c.id

@@ -22,7 +22,10 @@ TOTALS = (
     "ticket_revenue_cents",
     "online_tickets",
     "boxoffice_tickets",
+    "shortest_ticket_lead",
 )
+DAY = datetime.timedelta(days=1)
+LEAD_29_DAYS_7_30 = datetime.timedelta(days=29, hours=7, minutes=30)
 SALES_HEADER = (
     "receipt_id,customer_external_id,sold_at,channel,item_number,item_name,item_group,"
     "quantity,unit_price,discount,amount\n"
@@ -63,6 +66,10 @@ def _from_rows(person):
         sum(t.amount_cents for t in tickets),
         sum(t.channel == "online" for t in tickets),
         sum(t.channel == "boxoffice" for t in tickets),
+        min(
+            (t.event_start - t.ordered_at for t in tickets if t.ordered_at <= t.event_start),
+            default=None,
+        ),
     )
 
 
@@ -83,7 +90,7 @@ def test_sales_set_the_last_purchase_and_a_moved_receipt_moves_it(org, other_org
 
     assert _totals(anna)[0] == datetime.datetime(2026, 2, 1, 9, 0, tzinfo=CPH)
     assert _totals(bo)[0] == datetime.datetime(2026, 3, 1, 10, 15, tzinfo=CPH)
-    assert _totals(stranger) == (None, 0, 0, 0, 0, 0, 0)
+    assert _totals(stranger) == (None, 0, 0, 0, 0, 0, 0, None)
 
 
 def test_ticket_orders_give_exact_totals_and_a_replaced_order_replaces_them(org, other_org):
@@ -98,7 +105,8 @@ def test_ticket_orders_give_exact_totals_and_a_replaced_order_replaces_them(org,
         + "O2,C1,2026-05-03T12:00,boxoffice,Hamlet,E1,2026-06-01T19:30,Scene,,,4,900\n",
     )
     may_3 = datetime.datetime(2026, 5, 3, 12, 0, tzinfo=CPH)
-    assert _totals(anna) == (may_3, 7, 2, 2, 157_500, 2, 1)
+    # The shortest lead: O2, ordered 3 May 12:00 for E1 on 1 June 19:30.
+    assert _totals(anna) == (may_3, 7, 2, 2, 157_500, 2, 1, LEAD_29_DAYS_7_30)
 
     _import(
         org,
@@ -107,8 +115,8 @@ def test_ticket_orders_give_exact_totals_and_a_replaced_order_replaces_them(org,
     )
 
     may_1 = datetime.datetime(2026, 5, 1, 12, 0, tzinfo=CPH)
-    assert _totals(anna) == (may_1, 3, 2, 1, 67_500, 2, 0)
-    assert _totals(bo) == (may_3, 1, 1, 1, 1_000, 1, 0)
+    assert _totals(anna) == (may_1, 3, 2, 1, 67_500, 2, 0, LEAD_29_DAYS_7_30 + 2 * DAY)
+    assert _totals(bo) == (may_3, 1, 1, 1, 1_000, 1, 0, LEAD_29_DAYS_7_30 + DAY)
 
 
 @pytest.mark.parametrize("bulk", [False, True])

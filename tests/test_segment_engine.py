@@ -392,6 +392,14 @@ def test_ticket_criteria(org, tickets_sold):
         members(org, one({"type": "event", "productions": ["Lear"], "days_back": 31}), later) == []
     )
     assert members(org, one({"type": "impulsive", "max_days": 1}), later) == ["ann"]
+    # Before ann's order (a purchase after `at` exists: counted from the ticket rows) and
+    # after every order (from the customers' shortest lead alone). ben's shortest lead:
+    # 28 days 7½ hours (Lear); ann's: 23½ hours.
+    assert members(org, one({"type": "impulsive", "max_days": 1}), at) == []
+    assert members(org, one({"type": "impulsive", "max_days": 28}), at) == []
+    assert members(org, one({"type": "impulsive", "max_days": 29}), at) == ["ben"]
+    assert members(org, one({"type": "impulsive", "max_days": 28}), later) == ["ann"]
+    assert members(org, one({"type": "impulsive", "max_days": 29}), later) == ["ann", "ben"]
     assert members(org, one({"type": "sales_type", "value": "both"}), later) == ["ben"]
     assert members(org, one({"type": "sales_type", "value": "online"}), later) == ["ann"]
     assert members(org, one({"type": "sales_type", "value": "boxoffice"}), later) == []

@@ -119,6 +119,9 @@ class Customer(models.Model):
     ticket_revenue_cents = models.BigIntegerField(default=0, db_default=0, editable=False)
     online_tickets = models.IntegerField(default=0, db_default=0, editable=False)
     boxoffice_tickets = models.IntegerField(default=0, db_default=0, editable=False)
+    # The shortest time from a ticket order to its event's start (orders placed before the
+    # start only): "impulsive" within N days is this ≤ N days.
+    shortest_ticket_lead = models.DurationField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -159,6 +162,11 @@ class Customer(models.Model):
             models.Index(
                 fields=["organisation", "last_purchase_at", "erased_at"],
                 name="customer_last_purchase",
+            ),
+            # Impulsive buyers: a range of the shortest ticket lead.
+            models.Index(
+                fields=["organisation", "shortest_ticket_lead", "erased_at"],
+                name="customer_ticket_lead",
             ),
             # Postcode intervals: a range of postcodes with the person columns other
             # criteria test beside them (age, gender, consents), answered from the index.

@@ -8,11 +8,13 @@ never NULL — so `opposite` can simply negate it and get the exact complement.
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import cached_property
 from typing import ClassVar, TypeVar
 
 from django.db.models import Aggregate, Model, Q, QuerySet
 from django.utils.functional import Promise
 
+from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
 from ..clock import Clock, Window
@@ -44,6 +46,14 @@ class Context:
 
     def window(self, period: Period) -> Window:
         return self.clock.window(period)
+
+    @cached_property
+    def purchases_after_at(self) -> bool:
+        """Whether any of the organisation's customers bought after the counting moment
+        (a range of the last-purchase index). A purchase written between this probe and
+        the count is counted as the totals say, as if made at `at`."""
+        customers = Customer.objects.filter(organisation=self.organisation)
+        return customers.filter(purchased_after(self.clock.at)).exists()
 
 
 class Criterion:
@@ -101,17 +111,19 @@ def customers_in(rows: QuerySet) -> Q:
     return owners(rows.filter(customer__isnull=False).order_by())
 
 
-def summarised(at: datetime.datetime, totals: Q, rows: Q) -> Q:
+def summarised(context: Context, totals: Q, rows: Q) -> Q:
     """Customers for whom `totals` holds when all their purchases are at or before `at`,
     else `rows`.
 
     `totals` tests the purchase-total columns of Customer (regulars.commerce.totals),
     which cover every purchase; they are exact for customers with none after `at`.
     `rows` is the same test computed from the sale lines or tickets up to `at`; it is
-    asked only for customers with a purchase after `at` (none when `at` is now), so its
-    subquery is never run for a count made now.
+    asked only for customers with a purchase after `at`, and left out of the query when
+    the organisation has none (always, for a count made now).
     """
-    after = purchased_after(at)
+    if not context.purchases_after_at:
+        return totals
+    after = purchased_after(context.clock.at)
     return (~after & totals) | (after & rows)
 
 

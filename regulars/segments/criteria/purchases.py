@@ -162,11 +162,11 @@ class LastPurchaseCriterion(Criterion):
             last = Q(last_purchase_at__gte=window.start, last_purchase_at__lt=window.end)
             on_that_day = self.purchased(at__gte=window.start, at__lt=window.end, at__lte=at)
             rows = on_that_day & ~self.purchased(at__gte=window.end, at__lte=at)
-            return summarised(at, last, rows)
+            return summarised(self.context, last, rows)
         start = at - self.days * DAY
         rows = self.purchased(at__gte=start, at__lte=at)
         if self.mode == "within":
-            return summarised(at, Q(last_purchase_at__gte=start), rows)
+            return summarised(self.context, Q(last_purchase_at__gte=start), rows)
         # Not within: no purchase, or the last one before the window (both ranges of the
         # last-purchase index), or, for customers who bought after `at`, none in the window.
         never_or_before = Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=start)

@@ -68,7 +68,12 @@ class ImpulsiveCriterion(TicketCriterion):
         self.max_days = params.integer("max_days", 0, MAX_DAYS)
 
     def condition(self) -> Q:
-        return customers_in(self.tickets().filter(OrderedWithinDaysOfEvent(self.max_days)))
+        """From the customer's shortest ticket lead (see `summarised`), or from the rows."""
+        return summarised(
+            self.context,
+            Q(shortest_ticket_lead__lte=self.max_days * DAY),
+            customers_in(self.tickets().filter(OrderedWithinDaysOfEvent(self.max_days))),
+        )
 
 
 @register
@@ -81,7 +86,7 @@ class SalesTypeCriterion(TicketCriterion):
         self.value = params.choice("value", ["online", "boxoffice", "both", "all"])
 
     def condition(self) -> Q:
-        return summarised(self.clock.at, self.channel_totals(), self.channel_rows())
+        return summarised(self.context, self.channel_totals(), self.channel_rows())
 
     def channel_totals(self) -> Q:
         online, boxoffice = Q(online_tickets__gt=0), Q(boxoffice_tickets__gt=0)
@@ -167,7 +172,7 @@ class TicketTotalCriterion(TicketCriterion):
         for criterion in ticket_criteria:
             totals &= column_between(criterion.column, *criterion.bounds)
         rows = totals_between(first.tickets(), [c.total_range() for c in ticket_criteria])
-        return summarised(first.clock.at, totals, rows)
+        return summarised(first.context, totals, rows)
 
 
 @register
