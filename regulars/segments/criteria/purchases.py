@@ -19,7 +19,6 @@ from .base import (
     Criterion,
     cents_bounds,
     customers_in,
-    purchased_after,
     register,
     summarised,
     total_between,
@@ -167,7 +166,7 @@ class LastPurchaseCriterion(Criterion):
         rows = self.purchased(at__gte=start, at__lte=at)
         if self.mode == "within":
             return summarised(self.context, Q(last_purchase_at__gte=start), rows)
-        # Not within: no purchase, or the last one before the window (both ranges of the
-        # last-purchase index), or, for customers who bought after `at`, none in the window.
+        # Not within: no purchase, or the last one before the window — two ranges of the
+        # last-purchase index, with no NOT around the columns.
         never_or_before = Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=start)
-        return never_or_before | (purchased_after(at) & ~rows)
+        return summarised(self.context, never_or_before, ~rows)

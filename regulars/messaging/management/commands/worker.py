@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 
 from regulars.messaging import delivery, worker
 
+COPY_CHECK_SECONDS = 1.0  # how often a dead copy is looked for
+
 
 class Command(BaseCommand):
     help = "Deliver queued messages and run periodic tasks (the embedded mode)."
@@ -80,6 +82,3 @@ def keep_running(copies: list[subprocess.Popen], options: list[str], stop: threa
         for index, each in enumerate(copies):
             if each.poll() is not None and not stop.is_set():
                 copies[index] = start_copy(options)
-
-
-COPY_CHECK_SECONDS = 1.0
