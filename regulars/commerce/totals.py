@@ -5,14 +5,12 @@ Segment criteria on the last purchase and on lifetime ticket totals read these c
 lines or tickets calls `refresh_purchase_totals` for the customers it touched, in the
 same transaction; the totals are recomputed from the rows (`sql.refresh_totals`), so a
 replaced receipt or an order moved to another customer leaves both customers right.
+The till, which only adds lines, moves the last purchase forward itself
+(`loyalty.sql.advance_last_purchase`).
 """
 
-import datetime
 from collections.abc import Iterable
 
-from django.db.models import Q
-
-from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
 from .sql import refresh_totals
@@ -30,11 +28,3 @@ def refresh_purchase_totals(
     ids = sorted({pk for pk in customer_ids if pk is not None})
     for start in range(0, len(ids), CHUNK):
         refresh_totals(organisation.pk, ids[start : start + CHUNK])
-
-
-def note_new_purchase(*, customer_id: int, at: datetime.datetime) -> None:
-    """The cheap refresh for a writer that only adds sale lines bought at `at` (the till):
-    the last purchase moves forward to `at` if it was earlier; nothing else changes."""
-    Customer.objects.filter(pk=customer_id).filter(
-        Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lt=at)
-    ).update(last_purchase_at=at)

@@ -5,6 +5,7 @@ once, they run unchanged on SQLite and PostgreSQL. Each states the index it reli
 On PostgreSQL they run as prepared statements (`_cursor`).
 """
 
+import datetime
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -218,6 +219,19 @@ def set_balance(balance: Balance) -> None:
     updated_at = connection.ops.adapt_datetimefield_value(balance.updated_at)
     with _cursor() as cursor:
         cursor.execute(sql, [balance.points, updated_at, balance.pk])
+
+
+def advance_last_purchase(customer_id: int, at: datetime.datetime) -> None:
+    """The customer's purchase totals after a till sale at `at`: it adds sale lines only,
+    so just the last purchase moves forward, if it was earlier (`commerce.totals` keeps
+    the rest). Index: the primary key."""
+    sql = (
+        f"UPDATE {_table(Customer)} SET last_purchase_at = %s"
+        " WHERE id = %s AND (last_purchase_at IS NULL OR last_purchase_at < %s)"
+    )
+    value = connection.ops.adapt_datetimefield_value(at)
+    with _cursor() as cursor:
+        cursor.execute(sql, [value, customer_id, value])
 
 
 def stored_response(organisation_id: int, key: str) -> IdempotencyKey | None:

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from regulars.commerce.models import Item, Sale, SaleChannel, SaleLine
-from regulars.commerce.totals import note_new_purchase
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
@@ -330,7 +329,7 @@ def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -
         for line in quote.lines
     ]
     sql.insert(sale_lines)
-    note_new_purchase(customer_id=customer.pk, at=at)
+    sql.advance_last_purchase(customer.pk, at)
     sale.saved_lines = sale_lines  # type: ignore[attr-defined]
     return sale
 
