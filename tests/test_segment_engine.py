@@ -142,6 +142,26 @@ def test_counts_reachable_and_per_criterion(org, people):
     }
 
 
+def test_reachable_counts_follow_consent_and_address_as_they_change(org, other_org):
+    everyone = {"match": "all", "criteria": [{"type": "gender", "values": ["unknown"]}]}
+    eve = customer(org, external_id="eve", email_consent=True, sms_consent=True)
+    customer(other_org, external_id="eve", email="eve@example.com", email_consent=True)
+
+    def reachable():
+        counts = count_rules(org, everyone)
+        return counts["total"], counts["email"], counts["sms"]
+
+    assert reachable() == (1, 0, 0)  # consent without an address reaches no one
+    Customer.objects.filter(pk=eve.pk).update(email="eve@example.com", mobile="+4511111111")
+    assert reachable() == (1, 1, 1)
+    Customer.objects.filter(pk=eve.pk).update(sms_consent=False)
+    assert reachable() == (1, 1, 0)
+    eve.refresh_from_db()
+    eve.email = ""
+    eve.save()
+    assert reachable() == (1, 0, 0)
+
+
 HAMLET_BUYERS = {"type": "event", "productions": ["Hamlet"]}
 # Trees whose top-level items list their customers in a subquery, test columns of the
 # customer, or mix both, with nesting, opposite and exclude.

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +108,18 @@ class Customer(models.Model):
     search_last_name = models.GeneratedField(
         expression=Lower("last_name"),
         output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
+    # Whom a newsletter can reach on each channel (consent and an address), kept by the
+    # database: segment counts read these flags from an index instead of the rows.
+    email_reachable = models.GeneratedField(
+        expression=Q(email_consent=True) & ~Q(email=""),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    sms_reachable = models.GeneratedField(
+        expression=Q(sms_consent=True) & ~Q(mobile=""),
+        output_field=models.BooleanField(),
         db_persist=True,
     )
     # Purchase totals: a cache of the customer's sale lines and tickets, refreshed by

@@ -142,9 +142,7 @@ def count_rules(
 
 def reachable_by(channel: str) -> Q:
     """Customers a newsletter can reach on the channel: address and consent."""
-    if channel == "email":
-        return Q(email_consent=True) & ~Q(email="")
-    return Q(sms_consent=True) & ~Q(mobile="")
+    return Q(email_reachable=True) if channel == "email" else Q(sms_reachable=True)
 
 
 def _compile(organisation: Organisation, rules: Any, at: datetime.datetime | None) -> Group:
