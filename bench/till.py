@@ -4,8 +4,9 @@
     .venv/bin/python bench/till.py --engine sqlite
     .venv/bin/python bench/till.py --engine postgres --profile   # one sale, in-process
 
-Builds a throwaway database, serves the app with gunicorn (gthread workers, keep-alive,
-persistent database connections; `--worker-class sync` for one request per connection) on
+Builds a throwaway database, serves the app with granian (HTTP in Rust, the app in Python
+threads; `--server gunicorn` for gunicorn's gthread workers, `--worker-class sync` for one
+request per connection), keep-alive and persistent database connections, on
 127.0.0.1 and drives it from one asyncio process (uvloop when installed) with
 one raw keep-alive HTTP/1.1 connection per till, each POSTing /api/loyalty/sales with a
 fresh Idempotency-Key (a line that earns 10 points and a line bought for 10 points). Two
@@ -198,29 +199,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict, port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "regulars.wsgi",
-            "--chdir",
-            str(ROOT),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            worker_class,
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "75",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+def serve(env: dict, port: int, args: argparse.Namespace) -> subprocess.Popen:
+    server = subprocess.Popen(server_command(port, args), env=env, cwd=ROOT)
     for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -228,7 +208,52 @@ def serve(env: dict, port: int, workers: int, threads: int, worker_class: str) -
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{args.server} did not start")
+
+
+def server_command(port: int, args: argparse.Namespace) -> list[str]:
+    """gunicorn (threads in Python) or granian (HTTP in Rust, the app in Python threads)."""
+    if args.server == "granian":
+        return [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "regulars.wsgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+        ]
+    return [
+        str(BIN / "gunicorn"),
+        "regulars.wsgi",
+        "--chdir",
+        str(ROOT),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--keep-alive",
+        "75",
+        "--log-level",
+        "warning",
+    ]
+
+
+def server_description(args: argparse.Namespace) -> str:
+    """The server's command line without its program path and port."""
+    words = server_command(0, args)[1:]
+    return " ".join(w for w in words if w not in ("--port", "0", "-b", "127.0.0.1:0"))
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -489,10 +514,11 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="per worker")
     parser.add_argument(
         "--worker-class", default="gthread", help="gunicorn's; sync closes every connection"
     )
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument("--profile", action="store_true", help="profile one sale in-process")
     parser.add_argument("--output", help="JSON path (default bench/results/till-ENGINE.json)")
     args = parser.parse_args()
@@ -513,7 +539,7 @@ def main() -> None:
         print(json.dumps(per_sale, indent=2))
         return
     port = free_port()
-    server = serve(env, port, args.workers, args.threads, args.worker_class)
+    server = serve(env, port, args)
     try:
         runs = measure(args, world, port, server, per_sale["sales"])
     finally:
@@ -522,8 +548,7 @@ def main() -> None:
     report = {
         "engine": args.engine,
         "clients": args.clients,
-        "server": f"gunicorn --workers {args.workers} --worker-class {args.worker_class} "
-        f"--threads {args.threads} --keep-alive 75, DATABASE_CONN_MAX_AGE=600",
+        "server": f"{args.server} {server_description(args)}, DATABASE_CONN_MAX_AGE=600",
         "cpu_count": os.cpu_count(),
         "per_sale_in_process": per_sale,
         "runs": runs,
