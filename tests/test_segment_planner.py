@@ -32,7 +32,25 @@ def test_missing_or_stale_statistics_are_gathered_once(org, other_org):
     assert refresh_planner_statistics() == ["customers_customer"]
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite only")
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="PostgreSQL only")
 def test_postgresql_is_left_to_autovacuum(org):
     _add_customers(org, 1500)
     assert refresh_planner_statistics() == []
+
+
+@pytest.mark.django_db
+def test_the_customer_indexes_made_by_hand_survive_later_migrations():
+    """A migration that rebuilds the customer table on SQLite keeps only the model's own
+    indexes; segments 0010 makes the others again."""
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "customers_customer")
+    made_by_hand = {
+        "segments_customer_live_idx",
+        "segments_customer_position_idx",
+        "segments_customer_profile_idx",
+    }
+    assert made_by_hand <= set(indexes)
+    assert indexes["segments_customer_live_idx"]["columns"][-2:] == [
+        "email_reachable",
+        "sms_reachable",
+    ]
