@@ -111,14 +111,15 @@ class Customer(models.Model):
         db_persist=True,
     )
     # Whom a newsletter can reach on each channel (consent and an address), kept by the
-    # database: segment counts read these flags from an index instead of the rows.
+    # database: segment counts read these flags from an index instead of the rows. (Django
+    # takes a Q as a boolean expression; the type stubs know only Expression.)
     email_reachable = models.GeneratedField(
-        expression=Q(email_consent=True) & ~Q(email=""),
+        expression=Q(email_consent=True) & ~Q(email=""),  # type: ignore[arg-type]
         output_field=models.BooleanField(),
         db_persist=True,
     )
     sms_reachable = models.GeneratedField(
-        expression=Q(sms_consent=True) & ~Q(mobile=""),
+        expression=Q(sms_consent=True) & ~Q(mobile=""),  # type: ignore[arg-type]
         output_field=models.BooleanField(),
         db_persist=True,
     )
