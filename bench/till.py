@@ -250,12 +250,6 @@ def server_command(port: int, args: argparse.Namespace) -> list[str]:
     ]
 
 
-def server_description(args: argparse.Namespace) -> str:
-    """The server's command line without its program path and port."""
-    words = server_command(0, args)[1:]
-    return " ".join(w for w in words if w not in ("--port", "0", "-b", "127.0.0.1:0"))
-
-
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of processes, from /proc (Linux)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -548,7 +542,8 @@ def main() -> None:
     report = {
         "engine": args.engine,
         "clients": args.clients,
-        "server": f"{args.server} {server_description(args)}, DATABASE_CONN_MAX_AGE=600",
+        "server": " ".join([args.server, *server_command(port, args)[1:]])
+        + ", DATABASE_CONN_MAX_AGE=600",
         "cpu_count": os.cpu_count(),
         "per_sale_in_process": per_sale,
         "runs": runs,
