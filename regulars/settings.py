@@ -120,7 +120,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the single writer work at once; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue instead of failing to upgrade a read lock.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Reads through a memory map of the file's first 2 GiB (SQLite's usual build caps it
+        # there) share the operating system's cache across connections, where SQLite's own
+        # page cache starts empty for each one and copies every page it reads: segment
+        # counts probing customer rows all over a large table (1M customers: the nested
+        # segment 165 -> 141 ms, impulsive buyers 100 -> 68 ms).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=2147418112;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
