@@ -342,6 +342,7 @@ def create_sale(request, payload: SaleIn, idempotency_key: str = KEY_HEADER):
             channel=payload.channel,
             receipt_id=payload.receipt_id,
             gift_card_code=payload.gift_card_code,
+            savepoint=False,  # a refusal rolls back the whole idempotent write
         )
         return receipt_out(receipt)
 

@@ -252,7 +252,6 @@ class Receipt:
         return self.quote.total_cents - self.gift_card_cents
 
 
-@transaction.atomic
 def complete_sale(
     *,
     organisation: Organisation,
@@ -262,8 +261,23 @@ def complete_sale(
     receipt_id: str = "",
     gift_card_code: str = "",
     at: datetime.datetime | None = None,
+    savepoint: bool = True,
 ) -> Receipt:
-    """Write the sale, its lines and its ledger entries at once; all or nothing."""
+    """Write the sale, its lines and its ledger entries at once; all or nothing.
+
+    Inside a caller's transaction a refused sale rolls back to a savepoint, so the caller
+    may go on. `savepoint=False` skips it (two statements) for a caller whose transaction
+    ends with the refusal anyway, as the till API's idempotent writes do.
+    """
+    with transaction.atomic(savepoint=savepoint):
+        return _complete_sale(
+            organisation, customer, lines, channel, receipt_id, gift_card_code, at
+        )
+
+
+def _complete_sale(
+    organisation, customer, lines, channel, receipt_id, gift_card_code, at
+) -> Receipt:
     if customer is None:
         raise LoyaltyError("customer_required", "a sale through the loyalty till needs a customer")
     if not lines:
