@@ -54,3 +54,18 @@ def test_the_customer_indexes_made_by_hand_survive_later_migrations():
         "email_reachable",
         "sms_reachable",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("table", "index", "columns"),
+    [
+        ("customers_customer_tags", "segments_tagging_idx", ["tag_id", "customer_id"]),
+        ("customers_customer_groups", "segments_grouping_idx", ["customergroup_id", "customer_id"]),
+        ("customers_customerpermission", "segments_grant_idx", ["permission_id", "customer_id"]),
+    ],
+)
+def test_tag_group_and_permission_members_come_from_one_index(table, index, columns):
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, table)
+    assert indexes[index]["columns"] == columns
