@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def analyse_customers(apps, schema_editor) -> None:
+    """SQLite plans with statistics per index, and a new index has none until ANALYZE:
+    without them it took a slower index for other segments (1M customers: ticket regulars
+    98 -> 230 ms)."""
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute('ANALYZE "customers_customer"')
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0008_reachable_flags"),
