@@ -19,6 +19,8 @@ load shapes, one after the other:
 - closed loop: every till sends its next sale as soon as the last one is answered
   (saturation: the most the server completes).
 
+Each shape runs `--repeat` times (default 3), the shapes taking turns; the table gives the
+median of each figure, as this machine's speed drifts from run to run, and every run's p99.
 After each run it checks the ledger: every balance equals the sum of its entries, none is
 negative, and the numbers of sales and entries match the completed sales. Prints a table,
 writes bench/results/till-<engine>.json. Before serving, one process measures the work of a
@@ -445,52 +447,88 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def measure(args, world: dict, port: int, server: subprocess.Popen, sold: int) -> dict:
+    """Every load shape `--repeat` times, the shapes taking turns; per shape the median of
+    each figure (this machine's speed drifts from run to run) with every run kept."""
     tills = [Till(port, world, world["customers"][n :: args.clients]) for n in range(args.clients)]
     loop = new_event_loop()
     warm_up = loop.run_until_complete(closed_loop(tills, WARM_UP_SECONDS))
     completed = sold + sum(status == 201 for _, status in warm_up)
-    runs = {}
-    for shape in [*(f"open-{rate:g}" for rate in args.rate), "closed"]:
-        load = [round(x, 2) for x in os.getloadavg()]
-        backends = database_pids()
-        server_cpu, own_cpu = cpu_seconds(server_pids(server)), resource.getrusage(0)
-        database_cpu = cpu_seconds(backends)
-        started = time.perf_counter()
-        rate = float(shape.removeprefix("open-")) if shape != "closed" else None
-        if rate is not None:
-            results = loop.run_until_complete(open_loop(tills, args.seconds, rate))
-        else:
-            results = loop.run_until_complete(closed_loop(tills, args.seconds))
-        elapsed = time.perf_counter() - started
-        own = resource.getrusage(0)
-        run = summary(results, elapsed)
-        completed += run["completed_sales"]
-        run["offered_per_second"] = rate
-        run["load_average_before"] = load
-        per_sale = 1000 / max(run["completed_sales"], 1)
-        run["server_cpu_ms_per_sale"] = round(
-            (cpu_seconds(server_pids(server)) - server_cpu) * per_sale, 2
-        )
-        run["database_cpu_ms_per_sale"] = (
-            round((cpu_seconds(backends) - database_cpu) * per_sale, 2) if backends else None
-        )
-        run["load_generator_cpu_ms_per_sale"] = round(
-            (own.ru_utime + own.ru_stime - own_cpu.ru_utime - own_cpu.ru_stime) * per_sale, 2
-        )
-        run["ledger"] = verify(completed)
-        runs[shape] = run
+    shapes = [*(f"open-{rate:g}" for rate in args.rate), "closed"]
+    runs: dict[str, list[dict]] = {shape: [] for shape in shapes}
+    for _ in range(args.repeat):
+        for shape in shapes:
+            run = one_run(loop, tills, args, shape, server)
+            completed += run["completed_sales"]
+            run["ledger"] = verify(completed)
+            runs[shape].append(run)
     for till in tills:
         till.close()
     loop.close()
-    return runs
+    return {shape: medians(shape_runs) for shape, shape_runs in runs.items()}
+
+
+def one_run(loop, tills: list, args, shape: str, server: subprocess.Popen) -> dict:
+    load = [round(x, 2) for x in os.getloadavg()]
+    backends = database_pids()
+    server_cpu, own_cpu = cpu_seconds(server_pids(server)), resource.getrusage(0)
+    database_cpu = cpu_seconds(backends)
+    started = time.perf_counter()
+    rate = float(shape.removeprefix("open-")) if shape != "closed" else None
+    if rate is not None:
+        results = loop.run_until_complete(open_loop(tills, args.seconds, rate))
+    else:
+        results = loop.run_until_complete(closed_loop(tills, args.seconds))
+    elapsed = time.perf_counter() - started
+    own = resource.getrusage(0)
+    run = summary(results, elapsed)
+    run["offered_per_second"] = rate
+    run["load_average_before"] = load
+    per_sale = 1000 / max(run["completed_sales"], 1)
+    run["server_cpu_ms_per_sale"] = round(
+        (cpu_seconds(server_pids(server)) - server_cpu) * per_sale, 2
+    )
+    run["database_cpu_ms_per_sale"] = (
+        round((cpu_seconds(backends) - database_cpu) * per_sale, 2) if backends else None
+    )
+    run["load_generator_cpu_ms_per_sale"] = round(
+        (own.ru_utime + own.ru_stime - own_cpu.ru_utime - own_cpu.ru_stime) * per_sale, 2
+    )
+    return run
+
+
+MEDIAN_FIGURES = [
+    "sales_per_second",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "server_cpu_ms_per_sale",
+    "database_cpu_ms_per_sale",
+    "load_generator_cpu_ms_per_sale",
+]
+
+
+def medians(runs: list[dict]) -> dict:
+    row: dict = {"offered_per_second": runs[0]["offered_per_second"], "runs": runs}
+    for figure in MEDIAN_FIGURES:
+        values = [run[figure] for run in runs if run[figure] is not None]
+        row[figure] = round(statistics.median(values), 2) if values else None
+    row["p99_ms_of_each_run"] = [run["p99_ms"] for run in runs]
+    row["unsent"] = sum(run["unsent"] for run in runs)
+    row["failed_requests"] = sum(run["failed_requests"] for run in runs)
+    row["ledger_ok"] = all(run["ledger"]["ok"] for run in runs)
+    return row
 
 
 def print_table(report: dict) -> None:
     print(
         f"{'engine':<10}{'load':<10}{'offered/s':>10}{'sales/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
         f"{'p99 ms':>9}{'unsent':>7}{'errors':>7}{'app cpu':>8}{'db cpu':>7}  ledger"
+        "  p99 of each run"
     )
-    print("(latencies from the scheduled send time; cpu: ms per completed sale)")
+    print(
+        f"(medians of {report['repeat']} runs; latencies from the scheduled send time;"
+        " cpu: ms per completed sale)"
+    )
     for shape, run in report["runs"].items():
         offered = f"{run['offered_per_second']:g}" if run["offered_per_second"] else "max"
         print(
@@ -498,7 +536,7 @@ def print_table(report: dict) -> None:
             f"{run['p50_ms']!s:>9}{run['p95_ms']!s:>9}{run['p99_ms']!s:>9}"
             f"{run['unsent']:>7}{run['failed_requests']:>7}{run['server_cpu_ms_per_sale']:>8}"
             f"{run['database_cpu_ms_per_sale'] or '-':>7}  "
-            f"{'ok' if run['ledger']['ok'] else 'VIOLATION'}"
+            f"{'ok' if run['ledger_ok'] else 'VIOLATION':<8}{run['p99_ms_of_each_run']}"
         )
 
 
@@ -514,6 +552,7 @@ def main() -> None:
         help="open loop: sales/s offered by all tills together; one run per rate",
     )
     parser.add_argument("--seconds", type=float, default=20, help="length of each run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each load shape")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=2, help="per worker")
     parser.add_argument(
@@ -559,6 +598,7 @@ def main() -> None:
         + ", DATABASE_CONN_MAX_AGE=600",
         "postgres_via": args.postgres_via if args.engine == "postgres" else None,
         "cpu_count": os.cpu_count(),
+        "repeat": args.repeat,
         "per_sale_in_process": per_sale,
         "runs": runs,
     }
@@ -572,7 +612,7 @@ def main() -> None:
         f" + {per_sale['database_cpu_ms_median'] or '-'} ms in the database"
     )
     print(f"wrote {out}")
-    sys.exit(0 if all(run["ledger"]["ok"] for run in runs.values()) else 1)
+    sys.exit(0 if all(run["ledger_ok"] for run in runs.values()) else 1)
 
 
 if __name__ == "__main__":
