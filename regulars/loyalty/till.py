@@ -269,47 +269,39 @@ def complete_sale(
     may go on. `savepoint=False` skips it (two statements) for a caller whose transaction
     ends with the refusal anyway, as the till API's idempotent writes do.
     """
-    with transaction.atomic(savepoint=savepoint):
-        return _complete_sale(
-            organisation, customer, lines, channel, receipt_id, gift_card_code, at
-        )
-
-
-def _complete_sale(
-    organisation, customer, lines, channel, receipt_id, gift_card_code, at
-) -> Receipt:
     if customer is None:
         raise LoyaltyError("customer_required", "a sale through the loyalty till needs a customer")
     if not lines:
         raise LoyaltyError("empty_sale", "a sale needs at least one line")
-    at = at or timezone.now()
-    catalogue = load_catalogue(organisation, customer, lines)
-    # Lock every balance the basket could touch before pricing it against them.
-    ruled = {program_id for program_id, _number in catalogue.rules}
-    locked = lock_balances([p for p in catalogue.programs if p.pk in ruled], customer)
-    quote = quote_basket(
-        organisation=organisation,
-        customer=customer,
-        lines=lines,
-        channel=channel,
-        at=at,
-        balances={pk: b.points for pk, b in locked.items()},
-        catalogue=catalogue,
-    )
-    sale = _write_sale(organisation, customer, channel, receipt_id, quote, at)
-    _write_points(quote, sale, locked, at)
-    paid = (
-        giftcards.pay_with_gift_card(
+    with transaction.atomic(savepoint=savepoint):
+        at = at or timezone.now()
+        catalogue = load_catalogue(organisation, customer, lines)
+        # Lock every balance the basket could touch before pricing it against them.
+        ruled = {program_id for program_id, _number in catalogue.rules}
+        locked = lock_balances([p for p in catalogue.programs if p.pk in ruled], customer)
+        quote = quote_basket(
             organisation=organisation,
-            code=gift_card_code,
-            sale=sale,
-            due_cents=quote.total_cents,
+            customer=customer,
+            lines=lines,
+            channel=channel,
             at=at,
+            balances={pk: b.points for pk, b in locked.items()},
+            catalogue=catalogue,
         )
-        if gift_card_code
-        else 0
-    )
-    return Receipt(sale=sale, quote=quote, gift_card_cents=paid)
+        sale = _write_sale(organisation, customer, channel, receipt_id, quote, at)
+        _write_points(quote, sale, locked, at)
+        paid = (
+            giftcards.pay_with_gift_card(
+                organisation=organisation,
+                code=gift_card_code,
+                sale=sale,
+                due_cents=quote.total_cents,
+                at=at,
+            )
+            if gift_card_code
+            else 0
+        )
+        return Receipt(sale=sale, quote=quote, gift_card_cents=paid)
 
 
 def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -> Sale:
