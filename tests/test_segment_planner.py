@@ -69,3 +69,21 @@ def test_tag_group_and_permission_members_come_from_one_index(table, index, colu
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, table)
     assert indexes[index]["columns"] == columns
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only (segments 0012)")
+def test_sqlite_looks_customers_up_by_id_in_a_narrow_index():
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "customers_customer")
+        cursor.execute(
+            "EXPLAIN QUERY PLAN SELECT member, sms_consent FROM customers_customer "
+            "INDEXED BY segments_customer_probe_idx WHERE id = 1 AND erased_at IS NULL"
+        )
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert indexes["segments_customer_probe_idx"]["columns"][:3] == [
+        "id",
+        "organisation_id",
+        "erased_at",
+    ]
+    assert "COVERING INDEX segments_customer_probe_idx" in plan

@@ -8,10 +8,12 @@ whose message starts with the path of the problem.
 
 import datetime
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
@@ -63,6 +65,15 @@ class Group:
             combined &= ~self.excluded
         return ~combined if self.opposite else combined
 
+    def holds(self, flags: dict[str, bool]) -> bool:
+        """`condition()` for one customer, from its items' flags (`item_0`, …) and
+        `excluded` (see `_flag_counts`)."""
+        matched = [flags[f"item_{index}"] for index in range(len(self.items))]
+        combined = all(matched) if self.match == "all" else any(matched)
+        if self.excluded is not None and flags["excluded"]:
+            combined = False
+        return combined != self.opposite
+
     def is_its_item(self) -> bool:
         """One item, no `exclude`, no `opposite`: the group's members are the item's."""
         return len(self.items) == 1 and self.excluded is None and not self.opposite
@@ -112,13 +123,15 @@ def count_rules(
     """SEG-2 counts: {"total", "email", "sms", "criteria": [{"type", "count"}, …]}.
 
     `criteria` counts each top-level item alone (its own `opposite` applied, the group's
-    `exclude` not). One query for the three totals and one per top-level item (none when
-    the group is its one item): measured at 1M customers on SQLite, this takes half the
+    `exclude` not). On SQLite, one query for the three totals and one per top-level item
+    (none when the group is its one item): measured at 1M customers, this takes half the
     CPU time of one query computing every item as a per-customer flag, which evaluates
-    every item for every customer.
+    every item for every customer. On PostgreSQL, that one query (`_flag_counts`).
     """
     root = _compile(organisation, rules, at)
     customers = customers_of(organisation)
+    if connection.vendor == "postgresql" and not root.is_its_item():
+        return _flag_counts(customers, root)
     counts = customers.filter(root.condition()).aggregate(
         total=Count("pk"),
         email=Count("pk", filter=reachable_by("email")),
@@ -138,6 +151,44 @@ def count_rules(
         "sms": counts["sms"],
         "criteria": criteria,
     }
+
+
+def _flag_counts(customers: QuerySet[Customer], root: Group) -> dict[str, Any]:
+    """The SEG-2 counts from one pass over the customers (PostgreSQL).
+
+    Each customer's top-level items and `exclude` are computed once, as flags, and the
+    customers counted per combination of flags and reachability: a few rows, which
+    `Group.holds` sorts into the counts. PostgreSQL scans the customers for a composite
+    segment anyway (probing hashed id lists), so one pass replaces one scan per item
+    (dashboard count of the nested benchmark segment at 1M customers, old and new code
+    taking turns: 338–535 → 308–310 ms).
+    SQLite looks the customers of each item up instead, which this would turn into a
+    scan of every customer.
+    """
+    flags = {f"item_{index}": item.condition for index, item in enumerate(root.items)}
+    if root.excluded is not None:
+        flags["excluded"] = root.excluded
+    combinations = (
+        customers.order_by()
+        .annotate(**{name: ExpressionWrapper(q, BooleanField()) for name, q in flags.items()})
+        .values("email_reachable", "sms_reachable", *flags)
+        .annotate(customers=Count("pk"))
+    )
+    rows = list(combinations)
+    members = [row for row in rows if root.holds(row)]
+    return {
+        "total": _customers(members),
+        "email": _customers(row for row in members if row["email_reachable"]),
+        "sms": _customers(row for row in members if row["sms_reachable"]),
+        "criteria": [
+            {"type": item.type, "count": _customers(row for row in rows if row[f"item_{index}"])}
+            for index, item in enumerate(root.items)
+        ],
+    }
+
+
+def _customers(rows: Iterable[dict[str, Any]]) -> int:
+    return sum(row["customers"] for row in rows)
 
 
 def reachable_by(channel: str) -> Q:
