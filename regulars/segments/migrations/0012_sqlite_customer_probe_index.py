@@ -2,7 +2,9 @@
 tested from a narrow index instead of its row. A nested segment looks up every customer
 an `id IN (…)` list names; the 1M-row customer table is hundreds of MB, this index a
 tenth of it, so the lookups stay in cache (nested any/all segment at 1M customers:
-130 → 100 ms). It holds the live-customer index's columns with the id first.
+130 → 100 ms). It holds the live-customer index's columns with the id first; SQLite
+does not read the two generated reachability flags from an index, so the dashboard's
+e-mail and SMS totals still read the rows.
 
 PostgreSQL answers such segments by scanning the live-customer index and probing hashed
 id lists, never by looking customers up one by one (72k index probes cost more than the
