@@ -23,9 +23,11 @@ Each shape runs `--repeat` times (default 3), the shapes taking turns; the table
 median of each figure, as this machine's speed drifts from run to run, and every run's p99.
 After each run it checks the ledger: every balance equals the sum of its entries, none is
 negative, and the numbers of sales and entries match the completed sales. Prints a table,
-writes bench/results/till-<engine>.json. Before serving, one process measures the work of a
-sale without a server (queries, its CPU time and its PostgreSQL backend's); `--profile`
-prints where that time goes.
+writes bench/results/till-<engine>.json. Before serving and after the runs, one process
+measures the work of a sale without a server (queries, its CPU time and its PostgreSQL
+backend's); `--profile` prints where that time goes. From that work the table gives each
+shape's throughput as a share of the machine's capacity (cores / CPU time of a sale), a
+figure that holds while the machine's speed drifts.
 """
 
 import argparse
@@ -519,15 +521,24 @@ def medians(runs: list[dict]) -> dict:
     return row
 
 
+def capacity(per_sale: dict) -> float:
+    """Sales/s this machine's cores could complete doing nothing but the work of a sale
+    measured in-process (app and database CPU): the reference the runs are set against,
+    as its speed drifts by half within the hour."""
+    cpu_ms = per_sale["cpu_ms_median"] + (per_sale["database_cpu_ms_median"] or 0)
+    return round((os.cpu_count() or 1) * 1000 / cpu_ms, 1)
+
+
 def print_table(report: dict) -> None:
     print(
         f"{'engine':<10}{'load':<10}{'offered/s':>10}{'sales/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-        f"{'p99 ms':>9}{'unsent':>7}{'errors':>7}{'app cpu':>8}{'db cpu':>7}  ledger"
+        f"{'p99 ms':>9}{'unsent':>7}{'errors':>7}{'app cpu':>8}{'db cpu':>7}{'of cap.':>8}"
+        "  ledger"
         "  p99 of each run"
     )
     print(
         f"(medians of {report['repeat']} runs; latencies from the scheduled send time;"
-        " cpu: ms per completed sale)"
+        " cpu: ms per completed sale; of cap.: sales/s over the capacity below)"
     )
     for shape, run in report["runs"].items():
         offered = f"{run['offered_per_second']:g}" if run["offered_per_second"] else "max"
@@ -535,7 +546,7 @@ def print_table(report: dict) -> None:
             f"{report['engine']:<10}{shape:<10}{offered:>10}{run['sales_per_second']:>9}"
             f"{run['p50_ms']!s:>9}{run['p95_ms']!s:>9}{run['p99_ms']!s:>9}"
             f"{run['unsent']:>7}{run['failed_requests']:>7}{run['server_cpu_ms_per_sale']:>8}"
-            f"{run['database_cpu_ms_per_sale'] or '-':>7}  "
+            f"{run['database_cpu_ms_per_sale'] or '-':>7}{run['share_of_capacity']:>8}  "
             f"{'ok' if run['ledger_ok'] else 'VIOLATION':<8}{run['p99_ms_of_each_run']}"
         )
 
@@ -591,6 +602,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
+    per_sale_after = work_per_sale(world)
+    capacities = [capacity(per_sale), capacity(per_sale_after)]
+    for run in runs.values():
+        run["share_of_capacity"] = round(run["sales_per_second"] / statistics.mean(capacities), 2)
     report = {
         "engine": args.engine,
         "clients": args.clients,
@@ -600,6 +615,8 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "repeat": args.repeat,
         "per_sale_in_process": per_sale,
+        "per_sale_in_process_after": per_sale_after,
+        "capacity_sales_per_second": capacities,
         "runs": runs,
     }
     out = Path(args.output or ROOT / "bench" / "results" / f"till-{args.engine}.json").resolve()
@@ -610,6 +627,10 @@ def main() -> None:
         f"one sale in-process: {per_sale['queries']} queries ({per_sale['statements']} "
         f"statements with BEGIN/COMMIT/SAVEPOINT), {per_sale['cpu_ms_median']} ms CPU"
         f" + {per_sale['database_cpu_ms_median'] or '-'} ms in the database"
+    )
+    print(
+        f"capacity: {capacities[0]} sales/s before the runs, {capacities[1]} after"
+        f" ({os.cpu_count()} cores / CPU time of one sale in-process)"
     )
     print(f"wrote {out}")
     sys.exit(0 if all(run["ledger_ok"] for run in runs.values()) else 1)
