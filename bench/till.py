@@ -26,8 +26,8 @@ negative, and the numbers of sales and entries match the completed sales. Prints
 writes bench/results/till-<engine>.json. Before serving and after the runs, one process
 measures the work of a sale without a server (queries, its CPU time and its PostgreSQL
 backend's); `--profile` prints where that time goes. From that work the table gives each
-shape's throughput as a share of the machine's capacity (cores / CPU time of a sale), a
-figure that holds while the machine's speed drifts.
+shape's throughput as a share of the machine's capacity (cores / CPU time of a sale) at
+the time: what the runs reached of what the machine could do, as its speed drifts.
 """
 
 import argparse
