@@ -533,8 +533,7 @@ def print_table(report: dict) -> None:
     print(
         f"{'engine':<10}{'load':<10}{'offered/s':>10}{'sales/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
         f"{'p99 ms':>9}{'unsent':>7}{'errors':>7}{'app cpu':>8}{'db cpu':>7}{'of cap.':>8}"
-        "  ledger"
-        "  p99 of each run"
+        "  ledger  p99 of each run"
     )
     print(
         f"(medians of {report['repeat']} runs; latencies from the scheduled send time;"
