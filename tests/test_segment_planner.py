@@ -87,3 +87,15 @@ def test_sqlite_looks_customers_up_by_id_in_a_narrow_index():
         "erased_at",
     ]
     assert "COVERING INDEX segments_customer_probe_idx" in plan
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only (segments 0013)")
+def test_postgresql_keeps_live_customers_in_an_index_without_nulls():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'segments_customer_live_idx'"
+        )
+        [definition] = cursor.fetchone()
+    assert definition.endswith("WHERE (erased_at IS NULL)")
+    assert "erased_at," not in definition
