@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from loyalty_world import build, customer, days
 
 from regulars.commerce.models import Sale, SaleLine
 from regulars.loyalty.actions import add_rule_period, adjust_points, update_program
 from regulars.loyalty.errors import LoyaltyError
 from regulars.loyalty.models import Balance, LedgerEntry
+from regulars.loyalty.queries import local_date
 from regulars.loyalty.till import LineInput, complete_sale, quote_basket
 from regulars.segments.engine import compile_rules
 
@@ -21,6 +23,12 @@ def world(org, other_org):
 
 def sell(world, who, *lines, **kwargs):
     return complete_sale(organisation=world.org, customer=who, lines=list(lines), **kwargs)
+
+
+def local_today(world):
+    """The organisation's date now, which the till checks program periods against: near
+    midnight it is not the machine's date."""
+    return local_date(world.org, timezone.now())
 
 
 def balance(world, who):
@@ -73,7 +81,7 @@ def test_quantity_multiplies_points_and_discount_earns_nothing(world):
 
 
 def test_time_limited_period_overrides_standard_terms(world):
-    today = datetime.date.today()
+    today = local_today(world)
     rule = world.program.item_rules.get(item=world.shampoo)
     add_rule_period(
         rule=rule,
@@ -133,7 +141,7 @@ def test_redemption_refusals_write_nothing(world):
     with pytest.raises(LoyaltyError) as refused:
         sell(world, world.ben, LineInput("200", points_program_id=world.program.pk))
     assert refused.value.code == "not_purchasable"
-    update_program(program=world.program, redeem_from=datetime.date.today() + days(1))
+    update_program(program=world.program, redeem_from=local_today(world) + days(1))
     with pytest.raises(LoyaltyError) as refused:
         sell(world, world.ben, program_line)
     assert refused.value.code == "outside_redemption_period"
@@ -151,7 +159,7 @@ def test_program_rules_for_earning(world):
     assert sell(world, world.anna, LineInput("100"), channel="adhoc").quote.programs[0].earned == 0
     update_program(program=world.program, earn_on_adhoc=True)
     assert sell(world, world.anna, LineInput("100"), channel="adhoc").quote.programs[0].earned == 10
-    update_program(program=world.program, earn_until=datetime.date.today() - days(1))
+    update_program(program=world.program, earn_until=local_today(world) - days(1))
     assert sell(world, world.anna, LineInput("100")).quote.programs[0].earned == 0
     update_program(program=world.program, active=False)
     assert sell(world, world.anna, LineInput("100")).quote.programs == []
