@@ -190,3 +190,11 @@ def test_a_till_sale_is_the_customers_last_purchase_for_segments(world):
     assert list(members) == [world.ben]
     world.ben.refresh_from_db()
     assert world.ben.last_purchase_at == now - datetime.timedelta(days=2)
+
+
+def test_receipt_number_carries_the_organisations_date(world):
+    # 23:30 UTC on 6 December is 00:30 on 7 December in Copenhagen.
+    at = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=datetime.UTC)
+    receipt = sell(world, world.anna, LineInput("200"), at=at)
+    assert receipt.sale.receipt_id.startswith("T20261207-")
+    assert len(receipt.sale.receipt_id) == len("T20261207-") + 12

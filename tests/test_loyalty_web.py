@@ -4,7 +4,7 @@ import pytest
 from conftest import PASSWORD
 from django.test import Client
 from django.urls import reverse
-from loyalty_world import build
+from loyalty_world import build, customer
 
 from regulars.customers.links import customer_page_token
 from regulars.loyalty.actions import adjust_points, create_gift_card_product, update_program
@@ -22,6 +22,24 @@ def login(user):
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     return client
+
+
+def test_till_finds_customers_as_the_customer_search_does(world, other_org, carol):
+    jensen = customer(world.org, "aj", first_name="Anna", last_name="Jensen", mobile="+4520304050")
+    customer(other_org, "aj", first_name="Anna", last_name="Jensen", mobile="+4520304050")
+    client = login(carol)
+    basket = client.post(reverse("web:loyalty")).url
+
+    def found(q):
+        page = client.get(basket, {"q": q}).content.decode()
+        return page.count('name="customer"'), f'value="{jensen.pk}"' in page
+
+    assert found("anna jens") == (1, True)
+    assert found("Jensen") == (1, True)
+    assert found("20 30 40 50") == (1, True)
+    assert found("aj@example.com") == (1, True)
+    assert found("ann") == (2, True)  # Anna Jensen and the world's Anna
+    assert found("nielsen") == (0, False)
 
 
 def test_till_page_rings_up_a_sale_with_points(world, carol):

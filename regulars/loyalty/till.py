@@ -306,7 +306,8 @@ def complete_sale(
 
 def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -> Sale:
     if not receipt_id:
-        receipt_id = f"T{at:%Y%m%d}-{secrets.token_hex(6).upper()}"
+        # The day as printed on the receipt: the organisation's date, not UTC's.
+        receipt_id = f"T{local_date(organisation, at):%Y%m%d}-{secrets.token_hex(6).upper()}"
     elif Sale.objects.filter(organisation=organisation, receipt_id=receipt_id).exists():
         raise LoyaltyError("duplicate_receipt", f"receipt {receipt_id!r} already exists")
     sale = Sale(
