@@ -20,7 +20,7 @@ from regulars.loyalty.actions import (
 )
 from regulars.loyalty.errors import LoyaltyError, NotFound
 from regulars.loyalty.giftcards import buy_gift_card
-from regulars.loyalty.models import Balance, EntryKind, GiftCard, LedgerEntry
+from regulars.loyalty.models import Balance, EntryKind, GiftCard, LedgerEntry, LoyaltySettings
 from regulars.loyalty.queries import active_programs, dealer_totals, programs_for
 from regulars.loyalty.till import LineInput, complete_sale
 from regulars.messaging.models import Message
@@ -125,6 +125,77 @@ def test_adjustment_notifies_with_template_and_needs_description(
     assert sent.customer == world.anna
     ben = Message.objects.filter(customer=world.ben).exclude(status="skipped").count()
     assert ben == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "body"),
+    [
+        ("da", "Din pointsaldo er ændret", "i Salon points er ændret med 40 point: Fødselsdag."),
+        ("nb", "Poengsaldoen din er endret", "i Salon points er endret med 40 poeng"),
+        ("en", "Your points balance was changed", "Salon points balance was changed by 40 points"),
+    ],
+    ids=["da", "nb", "en"],
+)
+def test_default_notification_is_in_the_organisations_language(
+    world, other_org, django_capture_on_commit_callbacks, language, subject, body
+):
+    world.org.language = language
+    world.org.save()
+    other_org.language = "en" if language != "en" else "da"
+    other_org.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = adjust_points(
+            program=world.program, customer=world.anna, amount=40, description="Fødselsdag"
+        )
+    sent = Message.objects.get(key=f"loyalty:entry:{entry.pk}")
+    assert sent.subject == subject
+    assert body in sent.body_text and "Anna" in sent.body_text
+    assert Message.objects.filter(organisation=other_org).count() == 0
+
+
+def test_notification_texts_see_only_the_listed_values(world, django_capture_on_commit_callbacks):
+    update_notification_templates(
+        organisation=world.org,
+        manual_subject="Points",
+        manual_body=(
+            "{{ customer.first_name }}|{{ customer.email }}|{{ program.organisation.name }}|"
+            "{{ customer.organisation.membership_set.all }}|{{ points }}"
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = adjust_points(program=world.program, customer=world.anna, amount=7, description="x")
+    sent = Message.objects.get(key=f"loyalty:entry:{entry.pk}")
+    assert sent.body_text == "Anna||||7"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{% if %}x{% endif %}",
+        "{{ points|nosuch }}",
+        "{% load humanize %}",
+        "{% include 'web/base.html' %}",
+    ],
+    ids=["bad tag", "unknown filter", "tag library", "other template"],
+)
+def test_a_notification_text_that_cannot_render_is_refused(world, text):
+    before = update_notification_templates(organisation=world.org).manual_body
+    with pytest.raises(LoyaltyError) as refused:
+        update_notification_templates(organisation=world.org, manual_body=text)
+    assert refused.value.code == "bad_template"
+    assert update_notification_templates(organisation=world.org).manual_body == before
+
+
+def test_a_stored_text_that_does_not_render_sends_the_default(
+    world, django_capture_on_commit_callbacks
+):
+    found = update_notification_templates(organisation=world.org)
+    LoyaltySettings.objects.filter(pk=found.pk).update(manual_body="{% load humanize %}")
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = adjust_points(program=world.program, customer=world.anna, amount=3, description="x")
+    sent = Message.objects.get(key=f"loyalty:entry:{entry.pk}")
+    assert sent.body_text.startswith("Kære Anna")
+    assert "Din saldo er nu 3 point." in sent.body_text
 
 
 def test_unsubscribe_forfeits_only_where_the_program_says_so(world):

@@ -231,3 +231,19 @@ def test_gift_card_product_is_edited_with_validation(world, mia, bob):
     assert login(bob).post(foreign, {**fields, "valid_days": "1"}).status_code == 404
     product.refresh_from_db()
     assert product.valid_days == 30
+
+
+def test_notifications_page_refuses_a_broken_text(world, mia):
+    client = login(mia)
+    url = reverse("web:loyalty_templates")
+    form = {
+        "credit_subject": "{{ points }} points",
+        "credit_body": "Hi {{ customer.first_name }}",
+        "manual_subject": "Changed",
+        "manual_body": "{% if %}",
+    }
+    page = client.post(url, form).content.decode()
+    assert "The text cannot be used" in page
+    assert client.get(url).content.decode().count("{% if %}") == 0
+    form["manual_body"] = "Hi {{ customer.first_name }}, now {{ balance }}"
+    assert client.post(url, form).status_code == 302

@@ -25,7 +25,7 @@ from .models import (
     ProgramUse,
     ServiceRule,
 )
-from .notifications import notify_entry, settings_for
+from .notifications import check_template, notify_entry, settings_for
 from .queries import programs_for
 
 PROGRAM_SETTINGS = (
@@ -269,10 +269,12 @@ def forfeit_points_for_unsubscribe(*, customer: Customer) -> list[LedgerEntry]:
 def update_notification_templates(
     *, organisation: Organisation, **templates: str
 ) -> LoyaltySettings:
-    """The texts for automatically added points and for manual changes (LOY-13)."""
+    """The texts for automatically added points and for manual changes (LOY-13); a text
+    that would not render is refused and nothing is saved."""
     found = settings_for(organisation)
     for name in ("credit_subject", "credit_body", "manual_subject", "manual_body"):
         if name in templates:
+            check_template(templates[name])
             setattr(found, name, templates[name])
     found.save()
     return found

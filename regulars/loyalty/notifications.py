@@ -2,38 +2,44 @@
 
 import logging
 
-from django.template import Context, Template
+from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
+from .errors import LoyaltyError
 from .models import LedgerEntry, LoyaltySettings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CREDIT_SUBJECT = "{{ points }} points added"
-DEFAULT_CREDIT_BODY = (
-    "Dear {{ customer.first_name }},\n\n{{ points }} points were added to your "
-    "{{ program.name }} account: {{ description }}.\nYour balance is now {{ balance }} points."
-)
-DEFAULT_MANUAL_SUBJECT = "Your points balance was changed"
-DEFAULT_MANUAL_BODY = (
-    "Dear {{ customer.first_name }},\n\nYour {{ program.name }} balance was changed by "
-    "{{ points }} points: {{ description }}.\nYour balance is now {{ balance }} points."
-)
+# The templates an organisation starts with, in its language; staff may change them.
+DEFAULT_TEMPLATES = {
+    "credit_subject": gettext_noop("{{ points }} points added"),
+    "credit_body": gettext_noop(
+        "Dear {{ customer.first_name }},\n\n{{ points }} points were added to your "
+        "{{ program.name }} account: {{ description }}.\nYour balance is now {{ balance }} points."
+    ),
+    "manual_subject": gettext_noop("Your points balance was changed"),
+    "manual_body": gettext_noop(
+        "Dear {{ customer.first_name }},\n\nYour {{ program.name }} balance was changed by "
+        "{{ points }} points: {{ description }}.\nYour balance is now {{ balance }} points."
+    ),
+}
 
 
 def settings_for(organisation: Organisation) -> LoyaltySettings:
+    """The organisation's notification templates, made from the defaults in its language
+    the first time they are asked for."""
+    found = LoyaltySettings.objects.filter(organisation=organisation).first()
+    if found is not None:
+        return found
+    with translation.override(organisation.language):
+        defaults = {field: _(text) for field, text in DEFAULT_TEMPLATES.items()}
     found, _created = LoyaltySettings.objects.get_or_create(
-        organisation=organisation,
-        defaults={
-            "credit_subject": DEFAULT_CREDIT_SUBJECT,
-            "credit_body": DEFAULT_CREDIT_BODY,
-            "manual_subject": DEFAULT_MANUAL_SUBJECT,
-            "manual_body": DEFAULT_MANUAL_BODY,
-        },
+        organisation=organisation, defaults=defaults
     )
     return found
 
@@ -61,28 +67,56 @@ def send_message(
 
 
 def notify_entry(entry: LedgerEntry, *, manual: bool) -> None:
-    """Render the organisation's template for an automatic credit or a manual change."""
+    """Render the organisation's text for an automatic credit or a manual change."""
+    kind = "manual" if manual else "credit"
     found = settings_for(entry.organisation)
-    subject, body = (
-        (found.manual_subject, found.manual_body)
-        if manual
-        else (found.credit_subject, found.credit_body)
-    )
-    context = Context(
-        {
-            "customer": entry.customer,
-            "program": entry.program,
-            "points": entry.amount,
-            "balance": entry.balance_after,
-            "description": entry.description,
-        },
-        autoescape=False,
-    )
+    texts = [getattr(found, f"{kind}_subject"), getattr(found, f"{kind}_body")]
+    values = {
+        "customer": {"first_name": entry.customer.first_name},
+        "program": {"name": entry.program.name},
+        "points": entry.amount,
+        "balance": entry.balance_after,
+        "description": entry.description,
+    }
     with translation.override(entry.customer.language or entry.organisation.language):
+        try:
+            subject, body = (render(text, values) for text in texts)
+        except (TemplateSyntaxError, TemplateDoesNotExist):
+            # Saved before texts were checked: the customer still hears of the points.
+            log.warning("organisation %s: its %s text does not render", found.organisation_id, kind)
+            defaults = [DEFAULT_TEMPLATES[f"{kind}_subject"], DEFAULT_TEMPLATES[f"{kind}_body"]]
+            subject, body = (render(_(text), values) for text in defaults)
         send_message(
             customer=entry.customer,
             key=f"loyalty:entry:{entry.pk}",
-            subject=Template(subject).render(context).strip() or _("Points"),
-            body_text=Template(body).render(context),
+            subject=subject.strip() or _("Points"),
+            body_text=body,
             requires_consent=True,
         )
+
+
+# Staff write the texts. They see only the values the notifications page lists, never a
+# model (whose relations reach other data, staff logins included), through an engine that
+# loads no other template and no tag library.
+ENGINE = Engine(loaders=[], libraries={})
+SAMPLE_VALUES = {
+    "customer": {"first_name": "Anna"},
+    "program": {"name": "Points"},
+    "points": 10,
+    "balance": 110,
+    "description": "Birthday",
+}
+
+
+def render(text: str, values: dict) -> str:
+    return ENGINE.from_string(text).render(Context(values, autoescape=False))
+
+
+def check_template(text: str) -> None:
+    """Refuse a text that would not render, before it is saved."""
+    try:
+        render(text, SAMPLE_VALUES)
+    except (TemplateSyntaxError, TemplateDoesNotExist) as error:
+        raise LoyaltyError(
+            "bad_template", _("The text cannot be used: %(error)s") % {"error": error}
+        ) from None

@@ -238,7 +238,11 @@ def templates(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     form = TemplatesForm(request.POST or None, instance=settings_for(organisation))
     if request.method == "POST" and form.is_valid():
-        actions.update_notification_templates(organisation=organisation, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("web:loyalty_templates")
+        try:
+            actions.update_notification_templates(organisation=organisation, **form.cleaned_data)
+        except LoyaltyError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("web:loyalty_templates")
     return render(request, "web/loyalty/templates.html", {"form": form})
