@@ -13,10 +13,18 @@ from django.utils import timezone
 from regulars.commerce.models import Booking, Event, Sale, SaleLine, Ticket, TicketOrder
 from regulars.customers.models import ConsentRecord, Customer, CustomerPermission, Individual
 from regulars.demo.actions import DemoDataExists, generate_demo_data, suspend_indexes
+from regulars.demo.examples import BIRTHDAYS, WELCOME_POINTS, WELCOMED, ensure_demo_examples
+from regulars.demo.examples import SEGMENTS as EXAMPLE_SEGMENTS
 from regulars.demo.export import HEADERS, export_demo_data
 from regulars.demo.models import SuspendedIndex
 from regulars.demo.sql import MODELS
+from regulars.loyalty.models import Balance, LedgerEntry, Program
+from regulars.loyalty.till import LineInput, quote_basket
+from regulars.messaging.models import Campaign, Message
 from regulars.orgs.models import Membership, Organisation
+from regulars.segments.engine import compile_rules
+from regulars.segments.models import SavedSegment
+from tests.segment_reference import World
 
 TODAY = datetime.date(2026, 3, 10)
 N = 200
@@ -296,3 +304,50 @@ def test_cli_export_into_a_file_path_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="cannot write to") as error:
         call_command("demo-data", "--export-dir", str(blocker), "--customers", "5")
     assert error.value.returncode == 2
+
+
+def test_demo_examples_are_made_once_and_work(org, other_org, django_capture_on_commit_callbacks):
+    _generate(org)
+    _generate(other_org)
+    at = datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=org.tz)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ensure_demo_examples(org) is True
+
+    segments = SavedSegment.objects.filter(organisation=org).order_by("name")
+    assert len(segments) == len(EXAMPLE_SEGMENTS)
+    reference = World(org)
+    for segment in segments:
+        expected = reference.members(segment.rules, at)
+        assert {c.pk for c in compile_rules(org, segment.rules, at)} == expected, segment.name
+        assert expected, f"{segment.name} matches nobody in the demo data"
+    campaign = Campaign.objects.get(organisation=org)
+    assert (campaign.dispatch, campaign.rules) == ("email", BIRTHDAYS)
+
+    program = Program.objects.get(organisation=org)
+    assert program.active and program.earn_on_adhoc
+    customer = Customer.objects.filter(organisation=org).order_by("id").first()
+    quote = quote_basket(
+        organisation=org,
+        customer=customer,
+        lines=[LineInput("1001"), LineInput("2101"), LineInput("2201")],
+    )
+    terms = [[(t.points_earned, t.point_price) for t in line.programs] for line in quote.lines]
+    assert terms == [[(10, 100)], [(17, 179)], []]
+    welcomed = Balance.objects.filter(program=program)
+    assert welcomed.count() == min(
+        WELCOMED, org.customergroup_set.get(name="Stamkunde").customers.count()
+    )
+    assert set(welcomed.values_list("points", flat=True)) == {WELCOME_POINTS}
+    notified = Message.objects.filter(organisation=org, key__startswith="loyalty:entry:")
+    assert notified.count() == welcomed.count()
+    assert notified.filter(subject="Din pointsaldo er ændret").count() == welcomed.count()
+
+    state = (SavedSegment.objects.count(), Campaign.objects.count(), LedgerEntry.objects.count())
+    assert ensure_demo_examples(org) is False
+    assert (
+        SavedSegment.objects.count(),
+        Campaign.objects.count(),
+        LedgerEntry.objects.count(),
+    ) == state
+    for model in (SavedSegment, Campaign, Program, Message):
+        assert not model.objects.filter(organisation=other_org).exists()

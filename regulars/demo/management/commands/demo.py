@@ -8,15 +8,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from regulars.demo.actions import DemoSummary, ensure_demo_organisation, ensure_demo_owner
+from regulars.demo.examples import ensure_demo_examples
 
 PASSWORD_FILE = "demo-password"
 
 
 class Command(BaseCommand):
     help = (
-        "Migrate, create the demo organisation 'Salon & Scene Demo' with generated customers "
-        "and two years of activity (once), print the demo login, and serve the back office "
-        "with the background worker in this process."
+        "Migrate, create the demo organisation 'Salon & Scene Demo' with generated customers, "
+        "two years of activity and examples to try (once), print the demo login, and serve "
+        "the back office with the background worker in this process."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +34,10 @@ class Command(BaseCommand):
         organisation, summary = ensure_demo_organisation(
             customers=customers, seed=seed, progress=self._progress
         )
+        if ensure_demo_examples(organisation):
+            self.stdout.write(
+                "  added example segments, a draft campaign and an active point program"
+            )
         username, password = ensure_demo_owner(
             organisation=organisation, password_file=settings.VAR_DIR / PASSWORD_FILE
         )
