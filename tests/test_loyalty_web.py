@@ -1,5 +1,7 @@
 """Loyalty back-office pages (till, programs, reports) and the customer page (PORTAL-1)."""
 
+import datetime
+
 import pytest
 from conftest import PASSWORD
 from django.test import Client
@@ -10,6 +12,7 @@ from regulars.customers.links import customer_page_token
 from regulars.loyalty.actions import adjust_points, create_gift_card_product, update_program
 from regulars.loyalty.giftcards import buy_gift_card
 from regulars.loyalty.models import Balance, Basket, GiftCard, LedgerEntry, Program
+from regulars.loyalty.till import LineInput, complete_sale
 
 
 @pytest.fixture
@@ -247,3 +250,13 @@ def test_notifications_page_refuses_a_broken_text(world, mia):
     assert client.get(url).content.decode().count("{% if %}") == 0
     form["manual_body"] = "Hi {{ customer.first_name }}, now {{ balance }}"
     assert client.post(url, form).status_code == 302
+
+
+def test_customer_page_greets_and_dates_in_the_organisations_terms(world):
+    # 23:30 UTC on 6 December is 00:30 on 7 December in Copenhagen.
+    at = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=datetime.UTC)
+    complete_sale(organisation=world.org, customer=world.anna, lines=[LineInput("100")], at=at)
+    page = Client().get(reverse("web:portal", args=[customer_page_token(world.anna.pk)]))
+    text = page.content.decode()
+    assert "Hej Anna" in text
+    assert "07.12.2026" in text and "06.12.2026" not in text

@@ -1,10 +1,12 @@
 """The customer's own page (PORTAL-1), reached by a signed link: points, gift cards,
 consents and unsubscribe, in the customer's language."""
 
+from contextlib import contextmanager
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,8 +29,13 @@ def _customer(token: str) -> Customer:
     return customer
 
 
+@contextmanager
 def _in_language(customer: Customer):
-    return translation.override(customer.language or customer.organisation.language)
+    """The customer's language, and the organisation's local dates and times."""
+    organisation = customer.organisation
+    language = customer.language or organisation.language
+    with translation.override(language), timezone.override(organisation.tz):
+        yield
 
 
 def page(request: HttpRequest, token: str) -> HttpResponse:
