@@ -40,3 +40,17 @@ def test_catalogue_translates_every_text(app, tmp_path, monkeypatch):
     for language in ("da", "nb"):
         po = copy / "locale" / language / "LC_MESSAGES" / "django.po"
         assert untranslated(po) == "", f"{app.relative_to(PACKAGE)} ({language}): run make messages"
+
+
+def test_every_text_lies_in_an_app_with_a_catalogue():
+    markers = ("gettext", "{% translate", "{% blocktranslate")
+    orphans = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*"))
+        if path.suffix in (".py", ".html")
+        and "migrations" not in path.parts
+        and path.parent != PACKAGE  # settings: the language names, which Django translates
+        and any(marker in path.read_text() for marker in markers)
+        and not any(folder in CATALOGUE_DIRS for folder in path.parents)
+    ]
+    assert orphans == []
