@@ -66,7 +66,8 @@ class Item(models.Model):
 class Sale(models.Model):
     """A receipt (bon)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # Indexed only as the first column of receipt_per_org.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     receipt_id = models.CharField(_("receipt id"), max_length=100)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
     sold_at = models.DateTimeField(_("time"))
@@ -80,8 +81,10 @@ class Sale(models.Model):
 
 
 class SaleLine(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
+    # Indexed only as the first column of the (organisation, …) indexes.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
+    # Indexed only as the first column of line_number_per_sale.
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField()
     # Copies of the sale's facts, kept equal by the actions that write sales.
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
@@ -139,7 +142,8 @@ class BookingStatus(models.TextChoices):
 
 
 class Booking(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # Indexed only as the first column of booking_per_org.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     external_id = models.CharField(_("booking id"), max_length=100)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bookings")
     service = models.ForeignKey(Service, on_delete=models.PROTECT)
@@ -225,7 +229,8 @@ class TicketOrder(models.Model):
 class Ticket(models.Model):
     """One order's tickets for one event (one import row)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # Indexed only as the first column of the (organisation, …) indexes.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     order = models.ForeignKey(TicketOrder, on_delete=models.CASCADE, related_name="tickets")
     # Copies of the order's facts and the event's start, kept equal by the import actions.
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)

@@ -63,7 +63,8 @@ class Permission(models.Model):
 
 
 class Customer(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # Indexed only as the first column of the (organisation, …) indexes.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -257,7 +258,13 @@ class ConsentRecord(models.Model):
     """One change of consent, with its proof. Never updated, never deleted."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    # Indexed only as the first column of the (customer, kind, recorded_at) index.
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="consents",
+        db_index=False,
+    )
     kind = models.CharField(max_length=20, choices=ConsentKind.choices)
     permission = models.ForeignKey(Permission, null=True, blank=True, on_delete=models.PROTECT)
     granted = models.BooleanField()

@@ -202,8 +202,15 @@ class LedgerEntry(models.Model):
     `organisation` is the customer's (the dealer's, for a supplier program).
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="entries")
+    # Indexed only as the first column of the (organisation, created_at) index.
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, db_index=False)
+    # Indexed only as the first column of the (program, customer, created_at) index.
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="point_entries")
     amount = models.IntegerField()
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
@@ -326,7 +333,8 @@ class IdempotencyKey(models.Model):
     Written in the same transaction as the request's work, so it always holds a response.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    # Indexed only as the first column of one_idempotency_key.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()

@@ -36,8 +36,16 @@ class Status(models.TextChoices):
 class Message(models.Model):
     """One message to one customer, recorded under its unique key before any provider sees it."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    # Indexed only as the first column of message_key_per_org.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
+    # Indexed only as the first column of message_customer.
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     # (source, customer, occurrence): the same key twice is the same message.
     key = models.CharField(max_length=200)

@@ -19,8 +19,15 @@ class EventKind(models.TextChoices):
 class TrackingEvent(models.Model):
     """One event of one message. Scanner hits are kept, flagged, and left out of statistics."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    # Indexed only as the first column of the (organisation, kind, at) index.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
+    # Indexed only as the first column of the (message, kind, at) index.
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+    )
     kind = models.CharField(max_length=16, choices=EventKind.choices)
     url = models.CharField(max_length=2000, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
