@@ -175,8 +175,10 @@ def test_notification_texts_see_only_the_listed_values(world, django_capture_on_
         "{{ points|nosuch }}",
         "{% load humanize %}",
         "{% include 'web/base.html' %}",
+        "{% url 'nowhere' %}",
+        "{{ points|divisibleby:0 }}",
     ],
-    ids=["bad tag", "unknown filter", "tag library", "other template"],
+    ids=["bad tag", "unknown filter", "tag library", "other template", "url", "division"],
 )
 def test_a_notification_text_that_cannot_render_is_refused(world, text):
     before = update_notification_templates(organisation=world.org).manual_body

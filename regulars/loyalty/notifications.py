@@ -2,7 +2,7 @@
 
 import logging
 
-from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template import Context, Engine
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -81,8 +81,8 @@ def notify_entry(entry: LedgerEntry, *, manual: bool) -> None:
     with translation.override(entry.customer.language or entry.organisation.language):
         try:
             subject, body = (render(text, values) for text in texts)
-        except (TemplateSyntaxError, TemplateDoesNotExist):
-            # Saved before texts were checked: the customer still hears of the points.
+        except Exception:
+            # A text saved before texts were checked: the customer still hears of the points.
             log.warning("organisation %s: its %s text does not render", found.organisation_id, kind)
             defaults = [DEFAULT_TEMPLATES[f"{kind}_subject"], DEFAULT_TEMPLATES[f"{kind}_body"]]
             subject, body = (render(_(text), values) for text in defaults)
@@ -116,7 +116,7 @@ def check_template(text: str) -> None:
     """Refuse a text that would not render, before it is saved."""
     try:
         render(text, SAMPLE_VALUES)
-    except (TemplateSyntaxError, TemplateDoesNotExist) as error:
+    except Exception as error:  # any failure: {% url 'x' %}, divisibleby:0, a bad tag …
         raise LoyaltyError(
             "bad_template", _("The text cannot be used: %(error)s") % {"error": error}
         ) from None
