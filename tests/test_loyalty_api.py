@@ -7,7 +7,7 @@ from loyalty_world import build
 
 from regulars.commerce.models import Sale
 from regulars.loyalty.actions import adjust_points
-from regulars.loyalty.models import Balance, LedgerEntry
+from regulars.loyalty.models import Balance, BasketLine, LedgerEntry
 
 URL = "/api/loyalty"
 
@@ -144,6 +144,22 @@ def test_bad_sales_are_refused_and_write_nothing(api, world, body, status, code)
     response = post(api, "/sales", body, "bad")
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert (Sale.objects.count(), LedgerEntry.objects.count()) == (0, 0)
+
+
+def test_a_basket_line_beyond_the_limits_is_refused(api, world):
+    basket = post(api, "/baskets", {"customer_external_id": "anna", "lines": []}, "b1").json()[
+        "basket_id"
+    ]
+    for key, line in enumerate(
+        [
+            {"item_number": "100", "quantity": 10**20},
+            {"item_number": "100", "unit_price_cents": 10**19},
+            {"item_number": "100", "discount_cents": 10**19},
+        ]
+    ):
+        response = post(api, f"/baskets/{basket}/lines", line, f"l{key}")
+        assert response.status_code == 422, response.content
+    assert BasketLine.objects.count() == 0
 
 
 def test_adjustment_needs_description(api, world):

@@ -7,11 +7,23 @@ from django.utils import timezone
 from loyalty_world import build, customer, days
 
 from regulars.commerce.models import Sale, SaleLine
-from regulars.loyalty.actions import add_rule_period, adjust_points, update_program
+from regulars.loyalty.actions import (
+    MAX_TERM_POINTS,
+    add_rule_period,
+    adjust_points,
+    set_item_rule,
+    update_program,
+)
 from regulars.loyalty.errors import LoyaltyError
 from regulars.loyalty.models import Balance, LedgerEntry
 from regulars.loyalty.queries import local_date
-from regulars.loyalty.till import LineInput, complete_sale, quote_basket
+from regulars.loyalty.till import (
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE_CENTS,
+    LineInput,
+    complete_sale,
+    quote_basket,
+)
 from regulars.segments.engine import compile_rules
 
 
@@ -123,6 +135,11 @@ def test_without_customer_no_points_and_no_sale(world):
         (LineInput("100", points_program_id=0), "unknown_program"),
         (LineInput("999"), "unknown_item"),
         (LineInput("100", discount_cents=-5), "bad_discount"),
+        # Beyond what the columns hold: refused, not a database error.
+        (LineInput("100", quantity=10_000), "bad_quantity"),
+        (LineInput("100", quantity=10**20), "bad_quantity"),
+        (LineInput("100", unit_price_cents=10**10 + 1), "bad_price"),
+        (LineInput("100", discount_cents=10**19), "bad_discount"),
     ],
 )
 def test_bad_lines_write_nothing(world, line, code):
@@ -198,3 +215,33 @@ def test_receipt_number_carries_the_organisations_date(world):
     receipt = sell(world, world.anna, LineInput("200"), at=at)
     assert receipt.sale.receipt_id.startswith("T20261207-")
     assert len(receipt.sale.receipt_id) == len("T20261207-") + 12
+
+
+def test_the_largest_line_and_balance_fit(world):
+    update_program(program=world.program, earn_on_discounted=True)
+    set_item_rule(
+        program=world.program,
+        item=world.shampoo,
+        points_earned=MAX_TERM_POINTS,
+        point_price=0,
+        purchasable_for_points=False,
+    )
+    line = LineInput("200", quantity=MAX_QUANTITY, unit_price_cents=MAX_UNIT_PRICE_CENTS)
+    receipt = sell(world, world.anna, line)
+    assert receipt.sale.lines.get().amount_cents == MAX_QUANTITY * MAX_UNIT_PRICE_CENTS
+    assert balance(world, world.anna) == MAX_QUANTITY * MAX_TERM_POINTS
+    with pytest.raises(LoyaltyError) as refused:
+        set_item_rule(
+            program=world.program,
+            item=world.shampoo,
+            points_earned=MAX_TERM_POINTS + 1,
+            point_price=0,
+            purchasable_for_points=False,
+        )
+    assert refused.value.code == "bad_points"
+    sell(world, world.anna, line)
+    with pytest.raises(LoyaltyError) as refused:
+        sell(world, world.anna, line)
+    assert refused.value.code == "too_many_points"
+    assert balance(world, world.anna) == 2 * MAX_QUANTITY * MAX_TERM_POINTS
+    assert Sale.objects.filter(customer=world.anna).count() == 2

@@ -203,6 +203,13 @@ def test_gift_card_product_is_edited_with_validation(world, mia, bob):
     assert "Check the gift card." in refused.content.decode()
     blank = client.post(url, {**fields, "name": "  ", "valid_days": "365"})
     assert "Check the gift card." in blank.content.decode()
+    for field, huge in (
+        ("value", "1" + "0" * 19),
+        ("point_price", "2147483648"),
+        ("valid_days", "3661"),
+    ):
+        too_big = client.post(url, {**fields, "valid_days": "365", field: huge})
+        assert too_big.status_code == 200 and "must be positive" in too_big.content.decode()
     product.refresh_from_db()
     assert (product.name, product.value_cents, product.point_price) == (
         "Gavekort 100 kr",

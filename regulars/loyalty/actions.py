@@ -13,7 +13,7 @@ from regulars.customers.models import Customer
 from regulars.orgs.models import Organisation
 
 from .errors import LoyaltyError, NotFound
-from .ledger import append_entry, lock_balance
+from .ledger import MAX_BALANCE, append_entry, lock_balance
 from .models import (
     EntryKind,
     GiftCardProduct,
@@ -27,6 +27,9 @@ from .models import (
 )
 from .notifications import check_template, notify_entry, settings_for
 from .queries import programs_for
+
+# Points an item earns or costs; times a till line's quantity they fit a ledger entry.
+MAX_TERM_POINTS = 100_000
 
 PROGRAM_SETTINGS = (
     "name",
@@ -116,8 +119,10 @@ def set_item_rule(
 
 
 def _check_terms(points_earned: int, point_price: int) -> None:
-    if points_earned < 0 or point_price < 0:
-        raise LoyaltyError("bad_points", "points must be whole numbers of at least 0")
+    if not (0 <= points_earned <= MAX_TERM_POINTS and 0 <= point_price <= MAX_TERM_POINTS):
+        raise LoyaltyError(
+            "bad_points", f"points must be whole numbers from 0 to {MAX_TERM_POINTS}"
+        )
 
 
 @transaction.atomic
@@ -198,11 +203,24 @@ def update_gift_card_product(
     return product
 
 
+# A gift card's largest value (a hundred million in the currency), price and validity.
+MAX_GIFT_CARD_CENTS = 10**10
+MAX_VALID_DAYS = 3660
+
+
 def _check_gift_card_product(name: str, value_cents: int, point_price: int, valid_days: int):
     if not name.strip():
         raise LoyaltyError("name_required", "a gift card needs a name")
-    if value_cents <= 0 or point_price <= 0 or valid_days <= 0:
-        raise LoyaltyError("bad_gift_card", "value, point price and validity must be positive")
+    if not (
+        0 < value_cents <= MAX_GIFT_CARD_CENTS
+        and 0 < point_price <= MAX_BALANCE
+        and 0 < valid_days <= MAX_VALID_DAYS
+    ):
+        raise LoyaltyError(
+            "bad_gift_card",
+            f"value (up to {MAX_GIFT_CARD_CENTS} cents), point price (up to {MAX_BALANCE})"
+            f" and validity (up to {MAX_VALID_DAYS} days) must be positive",
+        )
 
 
 @transaction.atomic

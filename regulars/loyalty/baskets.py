@@ -12,7 +12,7 @@ from regulars.orgs.models import Organisation
 
 from .errors import LoyaltyError, NotFound
 from .models import Basket, BasketLine
-from .till import LineInput, Quote, Receipt, complete_sale, quote_basket
+from .till import LineInput, Quote, Receipt, complete_sale, price_line, quote_basket
 
 
 def basket_lines(basket: Basket) -> list[LineInput]:
@@ -85,8 +85,8 @@ def add_basket_line(
         unit_price_cents=item.price_cents if unit_price_cents is None else unit_price_cents,
         discount_cents=discount_cents,
     )
-    if quantity < 1:
-        raise LoyaltyError("bad_quantity", "quantity must be at least 1")
+    terms = LineInput(item.number, quantity, line.unit_price_cents, discount_cents)
+    price_line(line.line_number, terms, item)  # refuses out-of-range values before writing
     line.save()
     quote_for(basket)  # refuses bad prices and discounts; rolls the line back
     return line

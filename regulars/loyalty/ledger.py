@@ -54,6 +54,10 @@ class Change:
     cause: dict = field(default_factory=dict)
 
 
+# Balances and entry amounts are 32-bit integer columns.
+MAX_BALANCE = 2**31 - 1
+
+
 def append_entry(*, balance: Balance, amount: int, kind: str, at=None, **cause) -> LedgerEntry:
     """Append one entry to a locked balance; a result below zero raises and writes nothing."""
     return append_entries([Change(balance, amount, kind, cause)], at=at)[0]
@@ -74,6 +78,8 @@ def append_entries(changes: list[Change], at=None) -> list[LedgerEntry]:
                 "insufficient_points",
                 f"not enough points: balance {points[id(balance)]}, needs {-change.amount}",
             )
+        if new_points > MAX_BALANCE:
+            raise LoyaltyError("too_many_points", f"a balance holds at most {MAX_BALANCE} points")
         points[id(balance)] = new_points
         entries.append(
             LedgerEntry(

@@ -137,7 +137,7 @@ def quote_basket(
     spent: dict[int, int] = defaultdict(int)
     quoted = []
     for number, line in enumerate(lines, start=1):
-        quoted.append(_price_line(number, line, catalogue.items[line.item_number]))
+        quoted.append(price_line(number, line, catalogue.items[line.item_number]))
         if line.points_program_id is not None:
             _redeem_line(quoted[-1], customer, programs, rules, day, balances, spent)
     for priced in quoted:
@@ -148,12 +148,24 @@ def quote_basket(
     return Quote(customer, channel, quoted, _program_totals(programs, quoted, balances, spent))
 
 
-def _price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
-    if line.quantity < 1:
-        raise LoyaltyError("bad_quantity", f"line {number}: quantity must be at least 1")
+# What one till line may hold: the quantity fits its 32-bit column and the line's amounts
+# (up to 10^14 cents) their 64-bit ones; with at most MAX_TERM_POINTS per item, a line's
+# points fit a ledger entry's 32-bit amount.
+MAX_QUANTITY = 9_999
+MAX_UNIT_PRICE_CENTS = 10**10
+
+
+def price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
+    """The line priced, or LoyaltyError naming what is out of range."""
+    if not 1 <= line.quantity <= MAX_QUANTITY:
+        raise LoyaltyError(
+            "bad_quantity", f"line {number}: quantity must be from 1 to {MAX_QUANTITY}"
+        )
     unit = item.price_cents if line.unit_price_cents is None else line.unit_price_cents
-    if unit < 0:
-        raise LoyaltyError("bad_price", f"line {number}: unit price must not be negative")
+    if not 0 <= unit <= MAX_UNIT_PRICE_CENTS:
+        raise LoyaltyError(
+            "bad_price", f"line {number}: unit price must be from 0 to {MAX_UNIT_PRICE_CENTS} cents"
+        )
     gross = unit * line.quantity
     if not 0 <= line.discount_cents <= gross:
         raise LoyaltyError("bad_discount", f"line {number}: discount must be between 0 and {gross}")
