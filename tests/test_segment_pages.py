@@ -74,6 +74,21 @@ def test_save_list_remove_restore(alice, salon):
     assert SavedSegment.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("back", "returns_to"),
+    [
+        ("/segments/7/?x=1", "/segments/7/?x=1"),
+        ("https://elsewhere.example/", "/segments/new/"),
+        ("//elsewhere.example/", "/segments/new/"),
+        ("web:segments", "/segments/new/"),  # never looked up as a view name
+    ],
+)
+def test_a_refused_save_returns_only_to_this_site(alice, salon, back, returns_to):
+    client = login(alice)
+    refused = client.post(reverse("web:segment_save"), {"name": "X", "rules": "{}", "back": back})
+    assert (refused.status_code, refused.url) == (302, returns_to)
+
+
 def test_export_and_tag(alice, salon):
     segment = create_segment(organisation=salon, name="Women", rules=WOMEN)
     client = login(alice)

@@ -325,6 +325,20 @@ def test_edit_errors_are_shown_beside_fields_and_nothing_is_saved(alice_client, 
     assert ConsentRecord.objects.filter(customer=anna).count() == 0
 
 
+@pytest.mark.parametrize("ticked", ["99999999999999999999", "-1", "x", "²"])
+def test_a_ticked_id_no_row_can_have_is_an_error_beside_its_field(alice_client, people, ticked):
+    anna = people["anna"]
+    data = edit_data(anna, first_name="Changed")
+    for field in ("groups", "tags", "permissions"):
+        response = alice_client.post(
+            reverse("web:customer_edit", args=[anna.pk]), {**data, field: [ticked]}
+        )
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {field}
+    anna.refresh_from_db()
+    assert anna.first_name == "Anna"
+
+
 def test_cashier_edits_profile_but_not_groups_and_tags(client, carol, people):
     client.force_login(carol)
     anna = people["anna"]

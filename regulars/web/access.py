@@ -24,6 +24,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from regulars.orgs.models import Membership, Role
 
@@ -94,3 +95,14 @@ def get_object_for_org(request: HttpRequest, model: type[M], **lookup) -> M:
         return model._default_manager.get(organisation=request.organisation, **lookup)  # type: ignore[attr-defined]
     except (model.DoesNotExist, ValueError) as error:
         raise Http404 from error
+
+
+def return_url(request: HttpRequest, field: str, fallback: str) -> str:
+    """The page a form posted in `field` asks to return to, if it is on this site; else
+    `fallback` (never another site, never a view name to look up)."""
+    candidate = request.POST.get(field, "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback

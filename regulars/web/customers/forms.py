@@ -10,27 +10,33 @@ from regulars.customers.models import Customer, CustomerGroup, Permission, Tag
 from regulars.web.templatetags.web_shell import phone
 
 
+class Choices(forms.ModelMultipleChoiceField):
+    """Ticked rows by id, as checkboxes; an id no key can hold is an invalid choice, not a
+    database error (SQLite refuses integers beyond 64 bits in `id IN (…)`)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def clean(self, value):
+        for pk in value or []:
+            if not str(pk).isdecimal() or int(pk) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
+
 class CustomerForm(forms.ModelForm):
     email_consent = forms.BooleanField(label=_("E-mail newsletter"), required=False)
     sms_consent = forms.BooleanField(label=_("SMS newsletter"), required=False)
-    permissions = forms.ModelMultipleChoiceField(
-        label=_("Permissions"),
-        queryset=Permission.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    permissions = Choices(
+        label=_("Permissions"), queryset=Permission.objects.none(), required=False
     )
-    groups = forms.ModelMultipleChoiceField(
-        label=_("Customer groups"),
-        queryset=CustomerGroup.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    groups = Choices(
+        label=_("Customer groups"), queryset=CustomerGroup.objects.none(), required=False
     )
-    tags = forms.ModelMultipleChoiceField(
-        label=_("Tags"),
-        queryset=Tag.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    tags = Choices(label=_("Tags"), queryset=Tag.objects.none(), required=False)
     new_tags = forms.CharField(
         label=_("New tags"),
         required=False,

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -26,7 +26,7 @@ from regulars.segments.queries import (
     segments_of,
     view_members,
 )
-from regulars.web.access import get_object_for_org, staff_view
+from regulars.web.access import get_object_for_org, return_url, staff_view
 
 # Choices for the parameter kinds the criteria declare (see Criterion.parameters): the
 # value the rules hold and the label the builder shows.
@@ -304,7 +304,7 @@ def segment_save(request: HttpRequest) -> HttpResponse:
             )
     except RuleError as error:
         messages.error(request, _("Not saved: %(reason)s") % {"reason": error})
-        return redirect(request.POST.get("back") or reverse("web:segment_new"))
+        return HttpResponseRedirect(return_url(request, "back", reverse("web:segment_new")))
     messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
     return redirect("web:segment", segment_id=segment.pk)
 

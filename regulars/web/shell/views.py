@@ -6,11 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from regulars.orgs.models import Membership, StaffProfile
-from regulars.web.access import staff_view
+from regulars.web.access import return_url, staff_view
 
 from . import ratelimit
 from .middleware import SUPPORTED_LANGUAGES
@@ -58,20 +57,11 @@ class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("web:password_reset_complete")
 
 
-def _next_url(request, fallback: str) -> str:
-    candidate = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
-
-
 @require_POST
 def set_language(request) -> HttpResponse:
     """Switch the interface language; remembered on the staff profile and in a cookie."""
     language = request.POST.get("language", "")
-    response = HttpResponseRedirect(_next_url(request, reverse("web:home")))
+    response = HttpResponseRedirect(return_url(request, "next", reverse("web:home")))
     if language not in SUPPORTED_LANGUAGES:
         return response
     if request.user.is_authenticated:
