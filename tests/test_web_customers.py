@@ -87,6 +87,9 @@ def test_group_and_tag_filters(alice_client, people):
     url = reverse("web:customers")
     assert names(alice_client.get(url, {"group": people["vip"].pk})) == ["Anna Jensen"]
     assert names(alice_client.get(url, {"tag": people["tag"].pk})) == ["Bo Hansen"]
+    everyone = ["Carl Andersen", "Bo Hansen", "Anna Jensen"]
+    for impossible in ("99999999999999999999", "-1", "x"):
+        assert names(alice_client.get(url, {"group": impossible, "tag": impossible})) == everyone
 
 
 @pytest.fixture

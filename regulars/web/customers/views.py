@@ -18,11 +18,13 @@ POINTS_TEMPLATES = ["web/loyalty/_customer_points.html", "web/customers/_points.
 MESSAGES_TEMPLATES = ["web/campaigns/_customer_messages.html", "web/customers/_messages.html"]
 
 
-def _int_or_none(value: str | None) -> int | None:
+def _id_or_none(value: str | None) -> int | None:
+    """A row id from the query string; None when it cannot be one (no row has it)."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else 0
     except ValueError:
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
@@ -32,8 +34,8 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
 def _filters_from(query) -> CustomerFilters:
     return CustomerFilters(
         q=query.get("q", "").strip()[:200],
-        group=_int_or_none(query.get("group")),
-        tag=_int_or_none(query.get("tag")),
+        group=_id_or_none(query.get("group")),
+        tag=_id_or_none(query.get("tag")),
         consent=query.get("consent", "")
         if query.get("consent") in ("email", "sms", "none")
         else "",
