@@ -90,7 +90,19 @@ def test_bad_scan_shows_reason_and_writes_nothing(world, carol, victor):
         follow=True,
     )
     assert "unknown item number" in page.content.decode()
-    assert basket.lines.count() == 0
+    for quantity in ("abc", "-1", "0", "10000", "99999999999999999999"):
+        page = client.post(
+            reverse("web:loyalty_scan", args=[basket.pk]),
+            {"item_number": "100", "quantity": quantity},
+            follow=True,
+        )
+        assert "quantity must be from 1 to 9999" in page.content.decode(), quantity
+    client.post(reverse("web:loyalty_scan", args=[basket.pk]), {"item_number": "100"})
+    assert list(basket.lines.values_list("quantity", flat=True)) == [1]
+    chosen = client.post(
+        reverse("web:loyalty_customer_choose", args=[basket.pk]), {"customer": "9" * 20}
+    )
+    assert chosen.status_code == 302 and Basket.objects.get().customer is None
     assert login(victor).post(reverse("web:loyalty")).status_code == 403
 
 

@@ -111,6 +111,9 @@ def test_cannot_switch_to_a_foreign_organisation(client, alice, other_org):
     response = client.post(reverse("web:switch_organisation"), {"organisation": other_org.pk})
     assert response.status_code == 403
     assert not StaffProfile.objects.filter(user=alice, current_organisation=other_org).exists()
+    for impossible in ("99999999999999999999", "-1", "x", ""):
+        response = client.post(reverse("web:switch_organisation"), {"organisation": impossible})
+        assert response.status_code == 403
 
 
 def test_security_headers(alice_client):

@@ -106,3 +106,18 @@ def return_url(request: HttpRequest, field: str, fallback: str) -> str:
     ):
         return candidate
     return fallback
+
+
+# The largest key a primary-key column holds (64 bits).
+MAX_ID = 2**63 - 1
+
+
+def row_id(value: str | None) -> int | None:
+    """A row id from a form or query string; None when it cannot be one (not a whole
+    number from 1 to MAX_ID), so that it finds nothing instead of failing in the
+    database."""
+    try:
+        number = int(value) if value else 0
+    except ValueError:
+        return None
+    return number if 0 < number <= MAX_ID else None

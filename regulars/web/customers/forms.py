@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regulars.customers.models import Customer, CustomerGroup, Permission, Tag
+from regulars.web.access import row_id
 from regulars.web.templatetags.web_shell import phone
 
 
@@ -18,7 +19,7 @@ class Choices(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         for pk in value or []:
-            if not str(pk).isdecimal() or int(pk) >= 2**63:
+            if row_id(str(pk)) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

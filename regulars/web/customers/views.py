@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from regulars.customers.models import Customer, CustomerGroup, Tag
-from regulars.web.access import get_object_for_org, staff_view
+from regulars.web.access import get_object_for_org, row_id, staff_view
 
 from .changes import save_customer_form
 from .forms import CustomerForm
@@ -18,15 +18,6 @@ POINTS_TEMPLATES = ["web/loyalty/_customer_points.html", "web/customers/_points.
 MESSAGES_TEMPLATES = ["web/campaigns/_customer_messages.html", "web/customers/_messages.html"]
 
 
-def _id_or_none(value: str | None) -> int | None:
-    """A row id from the query string; None when it cannot be one (no row has it)."""
-    try:
-        number = int(value) if value else 0
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
     return value if value in allowed else ""
 
@@ -34,8 +25,8 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
 def _filters_from(query) -> CustomerFilters:
     return CustomerFilters(
         q=query.get("q", "").strip()[:200],
-        group=_id_or_none(query.get("group")),
-        tag=_id_or_none(query.get("tag")),
+        group=row_id(query.get("group")),
+        tag=row_id(query.get("tag")),
         consent=query.get("consent", "")
         if query.get("consent") in ("email", "sms", "none")
         else "",

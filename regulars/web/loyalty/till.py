@@ -15,14 +15,15 @@ from regulars.loyalty import baskets
 from regulars.loyalty.errors import LoyaltyError
 from regulars.loyalty.models import Basket, GiftCardUse, LedgerEntry
 from regulars.loyalty.queries import active_programs
-from regulars.web.access import get_object_for_org, staff_view
+from regulars.web.access import get_object_for_org, row_id, staff_view
 
 
-def _int(value: str | None, default: int | None = None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
+def _quantity(text: str) -> int:
+    """The scanned quantity: 1 when left blank; 0 (refused) when not a whole number."""
+    text = text.strip()
+    if not text:
+        return 1
+    return int(text) if text.isdecimal() else 0
 
 
 @staff_view("edit")
@@ -87,7 +88,7 @@ def _act(request, basket_id: int, act) -> HttpResponse:
 @require_POST
 @staff_view("edit")
 def choose_customer(request: HttpRequest, basket_id: int) -> HttpResponse:
-    customer_id = _int(request.POST.get("customer"))
+    customer_id = row_id(request.POST.get("customer"))
     customer = (
         get_object_for_org(request, Customer, pk=customer_id, erased_at__isnull=True)
         if customer_id
@@ -102,7 +103,7 @@ def choose_customer(request: HttpRequest, basket_id: int) -> HttpResponse:
 @staff_view("edit")
 def scan(request: HttpRequest, basket_id: int) -> HttpResponse:
     number = request.POST.get("item_number", "").strip()
-    quantity = _int(request.POST.get("quantity"), 1) or 0
+    quantity = _quantity(request.POST.get("quantity", ""))
     return _act(
         request,
         basket_id,
@@ -121,7 +122,7 @@ def remove_line(request: HttpRequest, basket_id: int, line_number: int) -> HttpR
 @require_POST
 @staff_view("edit")
 def use_points(request: HttpRequest, basket_id: int, line_number: int) -> HttpResponse:
-    program_id = _int(request.POST.get("program"), 0) or 0
+    program_id = row_id(request.POST.get("program")) or 0
     return _act(
         request,
         basket_id,

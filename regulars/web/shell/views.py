@@ -9,7 +9,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from regulars.orgs.models import Membership, StaffProfile
-from regulars.web.access import return_url, staff_view
+from regulars.web.access import return_url, row_id, staff_view
 
 from . import ratelimit
 from .middleware import SUPPORTED_LANGUAGES
@@ -82,7 +82,7 @@ def switch_organisation(request) -> HttpResponse:
     """Make another of the user's organisations the current one."""
     membership = (
         Membership.objects.filter(
-            user=request.user, organisation_id=_int(request.POST, "organisation")
+            user=request.user, organisation_id=row_id(request.POST.get("organisation"))
         )
         .select_related("organisation")
         .first()
@@ -94,10 +94,3 @@ def switch_organisation(request) -> HttpResponse:
     )
     # The page we came from may show the old organisation's rows: start at home.
     return redirect("web:home")
-
-
-def _int(data, key: str) -> int | None:
-    try:
-        return int(data.get(key, ""))
-    except ValueError:
-        return None
