@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from loyalty_world import build, customer, days
 
 from regulars.commerce.models import Sale, SaleLine
@@ -245,3 +245,20 @@ def test_the_largest_line_and_balance_fit(world):
     assert refused.value.code == "too_many_points"
     assert balance(world, world.anna) == 2 * MAX_QUANTITY * MAX_TERM_POINTS
     assert Sale.objects.filter(customer=world.anna).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("da", "linje 2: antal skal være fra 1 til 9999"),
+        ("nb", "linje 2: antall må være fra 1 til 9999"),
+        ("en", "line 2: quantity must be from 1 to 9999"),
+    ],
+)
+def test_refusals_are_in_the_active_language(world, language, message):
+    with translation.override(language), pytest.raises(LoyaltyError) as refused:
+        sell(world, world.anna, LineInput("200"), LineInput("100", quantity=0))
+    assert refused.value.message == message
+    with translation.override(language), pytest.raises(LoyaltyError) as missing:
+        quote_basket(organisation=world.org, customer=world.anna, lines=[LineInput("999")])
+    assert "'999'" in missing.value.message and missing.value.code == "unknown_item"

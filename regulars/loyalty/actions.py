@@ -7,6 +7,7 @@ cards in `giftcards.py`; every change of points goes through `ledger.append_entr
 import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from regulars.commerce.models import Item, Service
 from regulars.customers.models import Customer
@@ -56,7 +57,7 @@ PROGRAM_SETTINGS = (
 def create_program(*, organisation: Organisation, name: str) -> Program:
     """A new program is inactive until someone activates it (LOY-1)."""
     if not name.strip():
-        raise LoyaltyError("name_required", "a program needs a name")
+        raise LoyaltyError("name_required", _("a program needs a name"))
     return Program.objects.create(organisation=organisation, name=name.strip(), active=False)
 
 
@@ -65,7 +66,9 @@ def update_program(*, program: Program, **changes) -> Program:
     """Change settings (LOY-2); unknown names raise. Deactivating is the only 'delete'."""
     unknown = set(changes) - set(PROGRAM_SETTINGS)
     if unknown:
-        raise LoyaltyError("unknown_setting", f"unknown setting {sorted(unknown)[0]}")
+        raise LoyaltyError(
+            "unknown_setting", _("unknown setting %(name)s") % {"name": sorted(unknown)[0]}
+        )
     for name, value in changes.items():
         setattr(program, name, value)
     _check_periods(program)
@@ -79,7 +82,7 @@ def _check_periods(program: Program) -> None:
         (program.redeem_from, program.redeem_until),
     ):
         if start and end and start > end:
-            raise LoyaltyError("bad_period", "a period must not end before it starts")
+            raise LoyaltyError("bad_period", _("a period must not end before it starts"))
 
 
 @transaction.atomic
@@ -121,7 +124,8 @@ def set_item_rule(
 def _check_terms(points_earned: int, point_price: int) -> None:
     if not (0 <= points_earned <= MAX_TERM_POINTS and 0 <= point_price <= MAX_TERM_POINTS):
         raise LoyaltyError(
-            "bad_points", f"points must be whole numbers from 0 to {MAX_TERM_POINTS}"
+            "bad_points",
+            _("points must be whole numbers from 0 to %(most)s") % {"most": MAX_TERM_POINTS},
         )
 
 
@@ -137,11 +141,11 @@ def add_rule_period(
 ) -> ItemRulePeriod:
     """A time-limited period overriding the standard terms (summer/Christmas campaigns)."""
     if starts_on > ends_on:
-        raise LoyaltyError("bad_period", "a period must not end before it starts")
+        raise LoyaltyError("bad_period", _("a period must not end before it starts"))
     _check_terms(points_earned, point_price)
     overlapping = rule.periods.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
     if overlapping.exists():
-        raise LoyaltyError("overlapping_period", "periods of one item must not overlap")
+        raise LoyaltyError("overlapping_period", _("periods of one item must not overlap"))
     return ItemRulePeriod.objects.create(
         rule=rule,
         starts_on=starts_on,
@@ -210,7 +214,7 @@ MAX_VALID_DAYS = 3660
 
 def _check_gift_card_product(name: str, value_cents: int, point_price: int, valid_days: int):
     if not name.strip():
-        raise LoyaltyError("name_required", "a gift card needs a name")
+        raise LoyaltyError("name_required", _("a gift card needs a name"))
     if not (
         0 < value_cents <= MAX_GIFT_CARD_CENTS
         and 0 < point_price <= MAX_BALANCE
@@ -218,8 +222,11 @@ def _check_gift_card_product(name: str, value_cents: int, point_price: int, vali
     ):
         raise LoyaltyError(
             "bad_gift_card",
-            f"value (up to {MAX_GIFT_CARD_CENTS} cents), point price (up to {MAX_BALANCE})"
-            f" and validity (up to {MAX_VALID_DAYS} days) must be positive",
+            _(
+                "value (up to %(cents)s cents), point price (up to %(points)s) and validity"
+                " (up to %(days)s days) must be positive"
+            )
+            % {"cents": MAX_GIFT_CARD_CENTS, "points": MAX_BALANCE, "days": MAX_VALID_DAYS},
         )
 
 
@@ -229,9 +236,9 @@ def adjust_points(
 ) -> LedgerEntry:
     """Add or subtract points by hand; the description is shown to the customer (LOY-11)."""
     if not description.strip():
-        raise LoyaltyError("description_required", "an adjustment needs a description")
+        raise LoyaltyError("description_required", _("an adjustment needs a description"))
     if amount == 0:
-        raise LoyaltyError("bad_points", "an adjustment must change the balance")
+        raise LoyaltyError("bad_points", _("an adjustment must change the balance"))
     if not programs_for(customer.organisation).filter(pk=program.pk).exists():
         raise NotFound("program")
     entry = append_entry(
@@ -249,7 +256,7 @@ def adjust_points(
 def reverse_entry(*, entry: LedgerEntry, description: str, clamp: bool = False) -> LedgerEntry:
     """Cancel an entry with an opposite one. With `clamp`, take back no more than is left."""
     if entry.kind == EntryKind.REVERSE or LedgerEntry.objects.filter(reverses=entry).exists():
-        raise LoyaltyError("already_reversed", "the entry is already reversed")
+        raise LoyaltyError("already_reversed", _("the entry is already reversed"))
     balance = lock_balance(entry.program, entry.customer)
     amount = -entry.amount
     if clamp and balance.points + amount < 0:

@@ -5,6 +5,7 @@ Applying points only marks the line; the points are spent when the basket comple
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from regulars.commerce.models import Item
 from regulars.customers.models import Customer
@@ -40,7 +41,7 @@ def quote_for(basket: Basket) -> Quote:
 def _open(basket: Basket) -> Basket:
     locked = Basket.objects.select_for_update().get(pk=basket.pk)
     if locked.status != Basket.Status.OPEN:
-        raise LoyaltyError("basket_closed", "the sale is already completed")
+        raise LoyaltyError("basket_closed", _("the sale is already completed"))
     return locked
 
 
@@ -75,7 +76,9 @@ def add_basket_line(
     basket = _open(basket)
     item = Item.objects.filter(organisation=basket.organisation, number=item_number).first()
     if item is None:
-        raise LoyaltyError("unknown_item", f"unknown item number {item_number!r}")
+        raise LoyaltyError(
+            "unknown_item", _("unknown item number %(number)r") % {"number": item_number}
+        )
     last = basket.lines.aggregate(last=Max("line_number"))["last"] or 0
     line = BasketLine(
         basket=basket,

@@ -1,4 +1,19 @@
-"""Refusals of loyalty actions: a stable code for programs, a message for people."""
+"""Refusals of loyalty actions: a stable code for programs, a message for people in the
+language active where it is raised (the back office's page language)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+# What may be not found, for the catalogue.
+THINGS = [
+    gettext_noop("basket"),
+    gettext_noop("customer"),
+    gettext_noop("gift card"),
+    gettext_noop("item"),
+    gettext_noop("line"),
+    gettext_noop("program"),
+    gettext_noop("service"),
+]
 
 
 class LoyaltyError(ValueError):
@@ -12,4 +27,4 @@ class LoyaltyError(ValueError):
 
 class NotFound(LoyaltyError):
     def __init__(self, what: str):
-        super().__init__("not_found", f"{what} not found")
+        super().__init__("not_found", _("%(what)s not found") % {"what": _(what)})

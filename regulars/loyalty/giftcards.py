@@ -47,7 +47,7 @@ def buy_gift_card(
     if not products_for(organisation).filter(pk=product.pk).exists():
         raise NotFound("gift card")
     if not redeems_on(product.program, local_date(organisation, at)):
-        raise LoyaltyError("outside_redemption_period", "outside the redemption period")
+        raise LoyaltyError("outside_redemption_period", _("outside the redemption period"))
     balance = lock_balance(product.program, customer)
     card = GiftCard.objects.create(
         organisation=organisation,
@@ -97,11 +97,11 @@ def pay_with_gift_card(
         .first()
     )
     if card is None:
-        raise LoyaltyError("unknown_gift_card", "unknown gift card code")
+        raise LoyaltyError("unknown_gift_card", _("unknown gift card code"))
     if card.expires_at <= at:
-        raise LoyaltyError("gift_card_expired", "the gift card has expired")
+        raise LoyaltyError("gift_card_expired", _("the gift card has expired"))
     if card.remaining_cents <= 0:
-        raise LoyaltyError("gift_card_used", "the gift card has been used up")
+        raise LoyaltyError("gift_card_used", _("the gift card has been used up"))
     paid = min(card.remaining_cents, due_cents)
     if paid > 0:
         GiftCard.objects.filter(pk=card.pk).update(remaining_cents=card.remaining_cents - paid)

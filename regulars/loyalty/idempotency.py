@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regulars.orgs.models import Organisation
 
@@ -56,7 +57,7 @@ def run_once(
     unexpected failure rolls the key back with the work, so the client may retry.
     """
     if not key or len(key) > 200:
-        raise LoyaltyError("bad_idempotency_key", "Idempotency-Key must be 1–200 characters")
+        raise LoyaltyError("bad_idempotency_key", _("Idempotency-Key must be 1–200 characters"))
     try:
         with transaction.atomic():
             first = _first_response(organisation, key, fingerprint)
@@ -85,7 +86,7 @@ def _first_response(organisation: Organisation, key: str, fingerprint: str) -> R
     if found is None:
         return None
     if found.request_hash != fingerprint:
-        raise KeyInUse(422, "this Idempotency-Key was used for a different request")
+        raise KeyInUse(422, _("this Idempotency-Key was used for a different request"))
     return Response(found.response_status, found.response_body)
 
 
@@ -95,7 +96,7 @@ def _lock_key(organisation: Organisation, key: str) -> None:
         return
     digest = hashlib.blake2b(f"{organisation.pk}\0{key}".encode(), digest_size=8).digest()
     if not sql.try_key_lock(int.from_bytes(digest, "big", signed=True)):
-        raise KeyInUse(409, "a request with this Idempotency-Key is still running")
+        raise KeyInUse(409, _("a request with this Idempotency-Key is still running"))
 
 
 def _remember(organisation: Organisation, key: str, fingerprint: str, response: Response) -> None:
@@ -113,5 +114,5 @@ def _remember(organisation: Organisation, key: str, fingerprint: str, response: 
 def purge_idempotency_keys(now: datetime.datetime | None = None) -> int:
     """Forget keys older than 24 hours (periodic task)."""
     cutoff = (now or timezone.now()) - KEEP_FOR
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted

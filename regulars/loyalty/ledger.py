@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regulars.customers.models import Customer
 
@@ -76,10 +77,14 @@ def append_entries(changes: list[Change], at=None) -> list[LedgerEntry]:
         if new_points < 0:
             raise LoyaltyError(
                 "insufficient_points",
-                f"not enough points: balance {points[id(balance)]}, needs {-change.amount}",
+                _("not enough points: balance %(balance)s, needs %(needs)s")
+                % {"balance": points[id(balance)], "needs": -change.amount},
             )
         if new_points > MAX_BALANCE:
-            raise LoyaltyError("too_many_points", f"a balance holds at most {MAX_BALANCE} points")
+            raise LoyaltyError(
+                "too_many_points",
+                _("a balance holds at most %(most)s points") % {"most": MAX_BALANCE},
+            )
         points[id(balance)] = new_points
         entries.append(
             LedgerEntry(

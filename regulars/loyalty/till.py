@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regulars.commerce.models import Item, Sale, SaleChannel, SaleLine
 from regulars.customers.models import Customer
@@ -112,7 +113,9 @@ def load_catalogue(
     found = {item.number: item for item in items}
     missing = sorted(numbers - found.keys())
     if missing:
-        raise LoyaltyError("unknown_item", f"unknown item number {missing[0]!r}")
+        raise LoyaltyError(
+            "unknown_item", _("unknown item number %(number)r") % {"number": missing[0]}
+        )
     return Catalogue(items=found, programs=programs, rules=item_terms(terms))
 
 
@@ -128,7 +131,7 @@ def quote_basket(
 ) -> Quote:
     """Price a basket in points. Raises LoyaltyError for anything the till may not do."""
     if channel not in SaleChannel.values:
-        raise LoyaltyError("bad_channel", f"unknown channel {channel!r}")
+        raise LoyaltyError("bad_channel", _("unknown channel %(channel)r") % {"channel": channel})
     day = local_date(organisation, at or timezone.now())
     catalogue = catalogue or load_catalogue(organisation, customer, lines)
     programs, rules = catalogue.programs, catalogue.rules
@@ -159,16 +162,24 @@ def price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
     """The line priced, or LoyaltyError naming what is out of range."""
     if not 1 <= line.quantity <= MAX_QUANTITY:
         raise LoyaltyError(
-            "bad_quantity", f"line {number}: quantity must be from 1 to {MAX_QUANTITY}"
+            "bad_quantity",
+            _("line %(number)s: quantity must be from 1 to %(most)s")
+            % {"number": number, "most": MAX_QUANTITY},
         )
     unit = item.price_cents if line.unit_price_cents is None else line.unit_price_cents
     if not 0 <= unit <= MAX_UNIT_PRICE_CENTS:
         raise LoyaltyError(
-            "bad_price", f"line {number}: unit price must be from 0 to {MAX_UNIT_PRICE_CENTS} cents"
+            "bad_price",
+            _("line %(number)s: unit price must be from 0 to %(most)s cents")
+            % {"number": number, "most": MAX_UNIT_PRICE_CENTS},
         )
     gross = unit * line.quantity
     if not 0 <= line.discount_cents <= gross:
-        raise LoyaltyError("bad_discount", f"line {number}: discount must be between 0 and {gross}")
+        raise LoyaltyError(
+            "bad_discount",
+            _("line %(number)s: discount must be between 0 and %(most)s")
+            % {"number": number, "most": gross},
+        )
     return QuoteLine(
         line_number=number,
         item=item,
@@ -183,23 +194,34 @@ def price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
 
 def _redeem_line(line, customer, programs, rules, day, balances, spent) -> None:
     """Lock the line at 100 % discount, paid with points; refuse what the rules forbid."""
-    where = f"line {line.line_number}"
+    where = _("line %(number)s") % {"number": line.line_number}
     if customer is None:
-        raise LoyaltyError("customer_required", f"{where}: points need a chosen customer")
+        raise LoyaltyError(
+            "customer_required", _("%(where)s: points need a chosen customer") % {"where": where}
+        )
     program = next((p for p in programs if p.pk == line.points_program_id), None)
     if program is None:
-        raise LoyaltyError("unknown_program", f"{where}: no active program with that id")
+        raise LoyaltyError(
+            "unknown_program", _("%(where)s: no active program with that id") % {"where": where}
+        )
     if not redeems_on(program, day):
-        raise LoyaltyError("outside_redemption_period", f"{where}: outside the redemption period")
+        raise LoyaltyError(
+            "outside_redemption_period",
+            _("%(where)s: outside the redemption period") % {"where": where},
+        )
     rule = rules.get((program.pk, line.item.number))
     terms = rule.on(day) if rule else None
     if terms is None or not terms.purchasable_for_points or terms.point_price < 1:
-        raise LoyaltyError("not_purchasable", f"{where}: item cannot be bought for points")
+        raise LoyaltyError(
+            "not_purchasable", _("%(where)s: item cannot be bought for points") % {"where": where}
+        )
     cost = terms.point_price * line.quantity
     if balances.get(program.pk, 0) - spent[program.pk] < cost:
         available = balances.get(program.pk, 0) - spent[program.pk]
         raise LoyaltyError(
-            "insufficient_points", f"{where}: needs {cost} points, {available} available"
+            "insufficient_points",
+            _("%(where)s: needs %(cost)s points, %(available)s available")
+            % {"where": where, "cost": cost, "available": available},
         )
     spent[program.pk] += cost
     line.points_used = cost
@@ -282,9 +304,11 @@ def complete_sale(
     ends with the refusal anyway, as the till API's idempotent writes do.
     """
     if customer is None:
-        raise LoyaltyError("customer_required", "a sale through the loyalty till needs a customer")
+        raise LoyaltyError(
+            "customer_required", _("a sale through the loyalty till needs a customer")
+        )
     if not lines:
-        raise LoyaltyError("empty_sale", "a sale needs at least one line")
+        raise LoyaltyError("empty_sale", _("a sale needs at least one line"))
     with transaction.atomic(savepoint=savepoint):
         at = at or timezone.now()
         catalogue = load_catalogue(organisation, customer, lines)
@@ -321,7 +345,9 @@ def _write_sale(organisation, customer, channel, receipt_id, quote: Quote, at) -
         # The day as printed on the receipt: the organisation's date, not UTC's.
         receipt_id = f"T{local_date(organisation, at):%Y%m%d}-{secrets.token_hex(6).upper()}"
     elif Sale.objects.filter(organisation=organisation, receipt_id=receipt_id).exists():
-        raise LoyaltyError("duplicate_receipt", f"receipt {receipt_id!r} already exists")
+        raise LoyaltyError(
+            "duplicate_receipt", _("receipt %(receipt)r already exists") % {"receipt": receipt_id}
+        )
     sale = Sale(
         organisation=organisation,
         receipt_id=receipt_id,
