@@ -88,10 +88,10 @@ def add_basket_line(
         unit_price_cents=item.price_cents if unit_price_cents is None else unit_price_cents,
         discount_cents=discount_cents,
     )
-    terms = LineInput(item.number, quantity, line.unit_price_cents, discount_cents)
-    price_line(line.line_number, terms, item)  # refuses out-of-range values before writing
+    # Refuses a bad quantity, price or discount before anything is written.
+    priced = LineInput(item.number, quantity, line.unit_price_cents, discount_cents)
+    price_line(line.line_number, priced, item)
     line.save()
-    quote_for(basket)  # refuses bad prices and discounts; rolls the line back
     return line
 
 

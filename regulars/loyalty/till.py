@@ -194,39 +194,34 @@ def price_line(number: int, line: LineInput, item: Item) -> QuoteLine:
 
 def _redeem_line(line, customer, programs, rules, day, balances, spent) -> None:
     """Lock the line at 100 % discount, paid with points; refuse what the rules forbid."""
-    where = _("line %(number)s") % {"number": line.line_number}
     if customer is None:
-        raise LoyaltyError(
-            "customer_required", _("%(where)s: points need a chosen customer") % {"where": where}
-        )
+        raise _refusal("customer_required", _("%(where)s: points need a chosen customer"), line)
     program = next((p for p in programs if p.pk == line.points_program_id), None)
     if program is None:
-        raise LoyaltyError(
-            "unknown_program", _("%(where)s: no active program with that id") % {"where": where}
-        )
+        raise _refusal("unknown_program", _("%(where)s: no active program with that id"), line)
     if not redeems_on(program, day):
-        raise LoyaltyError(
-            "outside_redemption_period",
-            _("%(where)s: outside the redemption period") % {"where": where},
+        raise _refusal(
+            "outside_redemption_period", _("%(where)s: outside the redemption period"), line
         )
     rule = rules.get((program.pk, line.item.number))
     terms = rule.on(day) if rule else None
     if terms is None or not terms.purchasable_for_points or terms.point_price < 1:
-        raise LoyaltyError(
-            "not_purchasable", _("%(where)s: item cannot be bought for points") % {"where": where}
-        )
+        raise _refusal("not_purchasable", _("%(where)s: item cannot be bought for points"), line)
     cost = terms.point_price * line.quantity
-    if balances.get(program.pk, 0) - spent[program.pk] < cost:
-        available = balances.get(program.pk, 0) - spent[program.pk]
-        raise LoyaltyError(
-            "insufficient_points",
-            _("%(where)s: needs %(cost)s points, %(available)s available")
-            % {"where": where, "cost": cost, "available": available},
-        )
+    available = balances.get(program.pk, 0) - spent[program.pk]
+    if available < cost:
+        message = _("%(where)s: needs %(cost)s points, %(available)s available")
+        raise _refusal("insufficient_points", message, line, cost=cost, available=available)
     spent[program.pk] += cost
     line.points_used = cost
     line.discount_cents = line.unit_price_cents * line.quantity
     line.amount_cents = 0
+
+
+def _refusal(code: str, message: str, line: QuoteLine, **values) -> LoyaltyError:
+    """A line refused: the translated `message` names it by %(where)s."""
+    where = _("line %(number)s") % {"number": line.line_number}
+    return LoyaltyError(code, message % {"where": where, **values})
 
 
 def _line_terms(line, program, customer, channel, rules, day, balances, spent) -> LineProgram:
