@@ -19,6 +19,7 @@ from regulars.orgs.models import Organisation
 
 from ..clock import Clock, Window
 from ..params import Params, Period, RuleError
+from ..sql import SortedIds
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def owners(rows: QuerySet, column: str = "customer_id") -> Q:
     PostgreSQL: its estimated cost (of the per-customer plan it did not pick) switched
     on JIT compilation, which took longer than the query itself.
     """
-    return Q(pk__in=rows.values(column))
+    return Q(pk__in=SortedIds(rows.values(column)))
 
 
 def customers_in(rows: QuerySet) -> Q:
