@@ -1,11 +1,14 @@
-"""SQLite's planner statistics are gathered when missing and again when a table has grown."""
+"""SQLite's planner statistics are gathered when missing and again when a table has grown;
+the indexes and SQL shapes the segment counts rely on on each engine."""
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from regulars.commerce.models import ItemGroup
 from regulars.customers.models import Customer
 from regulars.messaging.worker import registered
+from regulars.segments.engine import compile_rules
 from regulars.segments.planner import refresh_planner_statistics
 
 
@@ -99,3 +102,11 @@ def test_postgresql_keeps_live_customers_in_an_index_without_nulls():
         [definition] = cursor.fetchone()
     assert definition.endswith("WHERE (erased_at IS NULL)")
     assert "erased_at," not in definition
+
+
+@pytest.mark.django_db
+def test_sqlite_gets_the_ids_of_an_in_list_sorted_and_postgresql_as_they_come(org):
+    ItemGroup.objects.create(organisation=org, name="Hair")
+    rules = {"match": "all", "criteria": [{"type": "bought_item_group", "groups": ["Hair"]}]}
+    sql, _params = compile_rules(org, rules).order_by().values("pk").query.sql_with_params()
+    assert ("ORDER BY 1" in sql) == (connection.vendor == "sqlite")
