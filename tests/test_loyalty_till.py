@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from loyalty_world import build, customer, days
 
 from regulars.commerce.models import Sale, SaleLine
+from regulars.loyalty import sql
 from regulars.loyalty.actions import (
     MAX_TERM_POINTS,
     add_rule_period,
@@ -207,6 +209,21 @@ def test_a_till_sale_is_the_customers_last_purchase_for_segments(world):
     assert list(members) == [world.ben]
     world.ben.refresh_from_db()
     assert world.ben.last_purchase_at == now - datetime.timedelta(days=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_till_sells_on_after_a_failed_statement_and_a_new_connection(world):
+    """The till's statements share one cursor per connection (on PostgreSQL): a statement
+    that failed, or a connection closed and opened again, does not stop the next sale."""
+    sell(world, world.anna, LineInput("100"))
+    with pytest.raises(DatabaseError), transaction.atomic(), sql._cursor() as cursor:
+        cursor.execute("SELECT id FROM no_such_table WHERE id = %s", [1])
+    sell(world, world.anna, LineInput("100"))
+    connection.close()
+    sell(world, world.anna, LineInput("100"))
+
+    assert balance(world, world.anna) == 30
+    assert LedgerEntry.objects.filter(customer=world.anna).count() == 3
 
 
 def test_receipt_number_carries_the_organisations_date(world):

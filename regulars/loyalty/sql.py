@@ -5,9 +5,11 @@ once, they run unchanged on SQLite and PostgreSQL. Each states the index it reli
 On PostgreSQL they run as prepared statements (`_cursor`).
 """
 
+import contextlib
 import datetime
 import functools
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -76,19 +78,33 @@ _PLAIN = {
 }
 
 
-def _cursor() -> CursorWrapper:
+# Per PostgreSQL connection, the one psycopg cursor these functions run on. A new cursor
+# looks up the dumper of every parameter's type afresh; kept, it remembers them (about
+# 12 µs of CPU less per statement, a twentieth of a sale's).
+_kept_cursors: "weakref.WeakKeyDictionary[psycopg.Connection, psycopg.Cursor]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@contextlib.contextmanager
+def _cursor() -> Iterator[CursorWrapper]:
     """Django's cursor; on PostgreSQL one that binds parameters on the server, so that
     psycopg prepares each statement once per connection (`prepare_threshold` in
     settings.py) and PostgreSQL stops parsing and planning it for every sale (that was
     about a third of a sale's database CPU). Django's own cursors bind on the client."""
     db = _db()
     if db.vendor != "postgresql":
-        return db.cursor()
-    # What `db.cursor()` does, around psycopg's server-binding cursor.
+        with db.cursor() as cursor:
+            yield cursor
+        return
+    # What `db.cursor()` does, around the connection's kept server-binding cursor.
     db.close_if_health_check_failed()
     db.ensure_connection()
+    kept = _kept_cursors.get(db.connection)
+    if kept is None or kept.closed:
+        kept = _kept_cursors[db.connection] = psycopg.Cursor(db.connection)
     wrapper = CursorDebugWrapper if db.queries_logged else CursorWrapper
-    return wrapper(psycopg.Cursor(db.connection), db)
+    yield wrapper(kept, db)
 
 
 def _fetch(model, sql: str, params: Sequence, fields: Sequence[str] | None = None) -> list:
