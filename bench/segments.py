@@ -127,6 +127,8 @@ TABLES: dict[str, list[str]] = {
 
 # Generation in DuckDB. {n} customers; the clock is centred on AT (2026-06-01): sales and
 # ticket orders all lie before it, as they do at "now"; bookings and events run past it.
+# Sales, their lines and ticket orders get their ids in time order, as a till and a ticket
+# system write them (so a period's rows lie together in the table, as in a real database).
 GENERATE = """
 SELECT setseed(0.42);
 CREATE TABLE customers_customergroup AS
@@ -181,14 +183,21 @@ CREATE TABLE commerce_item AS
     1 + (i % 20) AS group_id, 1000 * (1 + i % 50) AS price_cents
   FROM range(1, 501) t(i);
 CREATE TABLE commerce_sale AS
-  SELECT i AS id, 1 AS organisation_id, 'R' || i AS receipt_id,
-    CASE WHEN random() < 0.95 THEN 1 + floor(random() * {n})::BIGINT END AS customer_id,
-    TIMESTAMP '2023-06-01' + to_seconds((random() * 3 * 365 * 86400)::BIGINT) AS sold_at,
-    CASE WHEN random() < 0.85 THEN 'pos' ELSE 'adhoc' END AS channel
-  FROM range(1, {n} * 5 + 1) t(i);
+  SELECT id, 1 AS organisation_id, 'R' || id AS receipt_id, customer_id, sold_at, channel
+  FROM (
+    SELECT row_number() OVER (ORDER BY sold_at, i) AS id, customer_id, sold_at, channel
+    FROM (
+      SELECT i,
+        CASE WHEN random() < 0.95 THEN 1 + floor(random() * {n})::BIGINT END AS customer_id,
+        TIMESTAMP '2023-06-01' + to_seconds((random() * 3 * 365 * 86400)::BIGINT) AS sold_at,
+        CASE WHEN random() < 0.85 THEN 'pos' ELSE 'adhoc' END AS channel
+      FROM range(1, {n} * 5 + 1) t(i)
+    )
+  );
 CREATE TABLE commerce_saleline AS
-  SELECT row_number() OVER () AS id, 1 AS organisation_id, s.id AS sale_id, l AS line_number,
-    s.customer_id, s.sold_at, s.channel, item_id, 1 + (item_id % 20) AS item_group_id,
+  SELECT row_number() OVER (ORDER BY s.id, l) AS id, 1 AS organisation_id, s.id AS sale_id,
+    l AS line_number, s.customer_id, s.sold_at, s.channel, item_id,
+    1 + (item_id % 20) AS item_group_id,
     1 AS quantity, amount AS unit_price_cents, 0 AS discount_cents, amount AS amount_cents
   FROM commerce_sale s, range(1, 3) t(l),
     LATERAL (SELECT 1 + (hash(s.id * 3 + l) % 500)::BIGINT AS item_id,
@@ -217,14 +226,15 @@ CREATE TABLE commerce_event AS
     TIMESTAMP '2024-06-01' + to_seconds((random() * 2.5 * 365 * 86400)::BIGINT) AS start
   FROM range(1, 401) t(i);
 CREATE TABLE commerce_ticketorder AS
-  SELECT i AS id, 1 AS organisation_id, 'O' || i AS order_id,
+  SELECT row_number() OVER (ORDER BY ordered_at, i) AS id, * EXCLUDE (i) FROM (
+  SELECT i, 1 AS organisation_id, 'O' || i AS order_id,
     CASE WHEN random() < 0.97 THEN 1 + floor(random() * {n})::BIGINT END AS customer_id,
     LEAST(e.start, TIMESTAMP '2026-06-01') - to_seconds((random() * 60 * 86400)::BIGINT)
       AS ordered_at,
     CASE WHEN random() < 0.7 THEN 'online' ELSE 'boxoffice' END AS channel,
     e.id AS event_id, e.start AS event_start, e.production_id
   FROM (SELECT i, 1 + floor(random() * 400)::BIGINT AS event_id FROM range(1, {n} * 2 + 1) t(i)) o
-  JOIN commerce_event e ON e.id = o.event_id;
+  JOIN commerce_event e ON e.id = o.event_id);
 CREATE TABLE commerce_ticket AS
   SELECT id, organisation_id, id AS order_id, customer_id, ordered_at, channel, event_id,
     event_start, production_id, 1 + floor(random() * 4)::INTEGER AS quantity,

@@ -31,8 +31,14 @@ def _db() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
+@functools.cache
+def _vendor() -> str:
+    """The database's vendor, which names and statements are kept per: one per process."""
+    return _db().vendor
+
+
 def _table(model) -> str:
-    return _quoted(_db().vendor, model._meta.db_table)
+    return _quoted(_vendor(), model._meta.db_table)
 
 
 @functools.cache
@@ -47,7 +53,7 @@ def _placeholders(values) -> str:
 def _columns(model, alias: str = "", primary_key: bool = True) -> str:
     """The model's concrete columns in field order (for `_fetch`, or `insert` without the
     primary key)."""
-    return _column_list(_db().vendor, model, alias, primary_key)
+    return _column_list(_vendor(), model, alias, primary_key)
 
 
 @functools.cache
@@ -111,15 +117,15 @@ def _fetch(model, sql: str, params: Sequence, fields: Sequence[str] | None = Non
     """Instances of the model from a query selecting `_columns(model)` (or just `fields`,
     in the model's field order, the rest deferred): what `raw()` gives, without its
     per-query column mapping."""
+    db = _db()
     with _cursor() as cursor:
         cursor.execute(sql, params)
-        return [_instance(model, row, fields) for row in cursor.fetchall()]
+        return [_instance(db, model, row, fields) for row in cursor.fetchall()]
 
 
-def _instance(model, row: Sequence, fields: Sequence[str] | None = None):
+def _instance(db: BaseDatabaseWrapper, model, row: Sequence, fields: Sequence[str] | None = None):
     """An instance of the model from its concrete columns' values, in field order (or just
     the values of `fields`)."""
-    db = _db()
     key = (db.vendor, model, tuple(fields or ()))
     if key not in _readers:
         chosen = [model._meta.get_field(name) for name in fields or ()]
@@ -138,7 +144,7 @@ def _instance(model, row: Sequence, fields: Sequence[str] | None = None):
 
 
 def _writer(model) -> list[tuple[str, Callable | None]]:
-    key = (_db().vendor, model)
+    key = (_vendor(), model)
     if key not in _writers:
         writer = []
         for field in model._meta.concrete_fields:
@@ -223,7 +229,7 @@ def items_and_terms(
         cursor.execute(sql, [*program_ids, *owners, *item_params])
         for row in cursor.fetchall():
             if row[0] not in items:
-                items[row[0]] = _instance(Item, row[:width])
+                items[row[0]] = _instance(_db(), Item, row[:width])
             if row[width] is not None:
                 terms.append((row[width], items[row[0]].number, *row[width + 1 :]))
     return list(items.values()), terms
@@ -269,7 +275,7 @@ def stored_response(organisation_id: int, key: str) -> IdempotencyKey | None:
     """Index: unique (organisation, key)."""
     sql = (
         f"SELECT {_columns(IdempotencyKey)} FROM {_table(IdempotencyKey)}"
-        f" WHERE organisation_id = %s AND {_quoted(_db().vendor, 'key')} = %s"
+        f" WHERE organisation_id = %s AND {_quoted(_vendor(), 'key')} = %s"
     )
     return next(iter(_fetch(IdempotencyKey, sql, [organisation_id, key])), None)
 
