@@ -222,14 +222,14 @@ def items_and_terms(
         f" LEFT JOIN {_table(ItemRulePeriod)} p ON p.rule_id = r.id"
         f" WHERE {where} ORDER BY r.id, p.starts_on, p.id"
     )
-    width = len(Item._meta.concrete_fields)
+    db, width = _db(), len(Item._meta.concrete_fields)
     items: dict[int, Item] = {}
     terms = []
     with _cursor() as cursor:
         cursor.execute(sql, [*program_ids, *owners, *item_params])
         for row in cursor.fetchall():
             if row[0] not in items:
-                items[row[0]] = _instance(_db(), Item, row[:width])
+                items[row[0]] = _instance(db, Item, row[:width])
             if row[width] is not None:
                 terms.append((row[width], items[row[0]].number, *row[width + 1 :]))
     return list(items.values()), terms
