@@ -129,6 +129,8 @@ TABLES: dict[str, list[str]] = {
 # ticket orders all lie before it, as they do at "now"; bookings and events run past it.
 # Sales, their lines and ticket orders get their ids in time order, as a till and a ticket
 # system write them (so a period's rows lie together in the table, as in a real database).
+# random() is repeatable only where DuckDB generates the rows (range); over a table it
+# follows the threads' share of the rows, so columns derived from a table hash its ids.
 GENERATE = """
 SELECT setseed(0.42);
 CREATE TABLE customers_customergroup AS
@@ -237,8 +239,8 @@ CREATE TABLE commerce_ticketorder AS
   JOIN commerce_event e ON e.id = o.event_id);
 CREATE TABLE commerce_ticket AS
   SELECT id, organisation_id, id AS order_id, customer_id, ordered_at, channel, event_id,
-    event_start, production_id, 1 + floor(random() * 4)::INTEGER AS quantity,
-    (20000 + floor(random() * 60000))::BIGINT AS amount_cents
+    event_start, production_id, 1 + (hash(id * 11) % 4)::INTEGER AS quantity,
+    (20000 + hash(id * 13) % 60000)::BIGINT AS amount_cents
   FROM commerce_ticketorder;
 ALTER TABLE commerce_ticketorder DROP COLUMN event_id;
 ALTER TABLE commerce_ticketorder DROP COLUMN event_start;
