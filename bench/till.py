@@ -4,6 +4,7 @@
     .venv/bin/python bench/till.py --engine postgres --postgres-via tcp   # 127.0.0.1:5432
     .venv/bin/python bench/till.py --engine sqlite
     .venv/bin/python bench/till.py --engine postgres --profile   # one sale, in-process
+    .venv/bin/python bench/till.py --server-bin /srv/venv/bin   # served by another virtualenv
 
 Builds a throwaway database, serves the app with granian (HTTP in Rust, the app in Python
 threads; `--server gunicorn` for gunicorn's gthread workers, `--worker-class sync` for one
@@ -232,7 +233,7 @@ def server_command(port: int, args: argparse.Namespace) -> list[str]:
     """gunicorn (threads in Python) or granian (HTTP in Rust, the app in Python threads)."""
     if args.server == "granian":
         return [
-            str(BIN / "granian"),
+            str(args.server_bin / "granian"),
             "--interface",
             "wsgi",
             "regulars.wsgi:application",
@@ -248,7 +249,7 @@ def server_command(port: int, args: argparse.Namespace) -> list[str]:
             "warning",
         ]
     return [
-        str(BIN / "gunicorn"),
+        str(args.server_bin / "gunicorn"),
         "regulars.wsgi",
         "--chdir",
         str(ROOT),
@@ -265,6 +266,15 @@ def server_command(port: int, args: argparse.Namespace) -> list[str]:
         "--log-level",
         "warning",
     ]
+
+
+def python_build(bin_dir: Path) -> str:
+    """Version and binary of the interpreter in `bin_dir`: builds of one version differ."""
+    describe = "import os, sys; print(sys.version, os.path.realpath(sys.executable))"
+    found = subprocess.run(
+        [str(bin_dir / "python"), "-c", describe], capture_output=True, text=True, check=True
+    )
+    return " ".join(found.stdout.split())
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -576,6 +586,13 @@ def main() -> None:
     )
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument(
+        "--server-bin",
+        type=Path,
+        default=BIN,
+        help="bin folder of the virtualenv that serves (default: this one's); the in-process"
+        " measurements and the load still run in this interpreter",
+    )
+    parser.add_argument(
         "--postgres-via",
         choices=["socket", "tcp"],
         default="socket" if (POSTGRES_SOCKET_DIR / ".s.PGSQL.5432").exists() else "tcp",
@@ -616,6 +633,7 @@ def main() -> None:
         "clients": args.clients,
         "server": " ".join([args.server, *server_command(port, args)[1:]])
         + ", DATABASE_CONN_MAX_AGE=600",
+        "server_python": python_build(args.server_bin),
         "postgres_via": args.postgres_via if args.engine == "postgres" else None,
         "cpu_count": os.cpu_count(),
         "repeat": args.repeat,
