@@ -1,7 +1,7 @@
 # `make test` and `make demo` work from a fresh clone: they build the virtualenv first.
 # The virtualenv's interpreter: the system's /usr/bin/python3.11 where there is one (on
 # Debian built with profile-guided and link-time optimisation: about a tenth less CPU per
-# till sale than pyenv's default build, README "Production"), else python3.11 on the PATH.
+# till sale than pyenv's default build: README, "In production"), else python3.11 on the PATH.
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
