@@ -110,3 +110,17 @@ def test_sqlite_gets_the_ids_of_an_in_list_sorted_and_postgresql_as_they_come(or
     rules = {"match": "all", "criteria": [{"type": "bought_item_group", "groups": ["Hair"]}]}
     sql, _params = compile_rules(org, rules).order_by().values("pk").query.sql_with_params()
     assert ("ORDER BY 1" in sql) == (connection.vendor == "sqlite")
+
+
+@pytest.mark.django_db
+def test_postgresql_gets_the_ids_of_per_customer_totals_sorted_and_sqlite_as_grouped(org):
+    ItemGroup.objects.create(organisation=org, name="Hair")
+    rules = {
+        "match": "all",
+        "criteria": [
+            {"type": "revenue", "min": 500, "item_group": "Hair", "period": {"last_days": 90}}
+        ],
+    }
+    sql, _params = compile_rules(org, rules).order_by().values("pk").query.sql_with_params()
+    assert "GROUP BY" in sql
+    assert ("ORDER BY 1" in sql) == (connection.vendor == "postgresql")

@@ -19,7 +19,7 @@ from regulars.orgs.models import Organisation
 
 from ..clock import Clock, Window
 from ..params import Params, Period, RuleError
-from ..sql import SortedIds
+from ..sql import GroupedIds, SortedIds
 
 
 @dataclass(frozen=True)
@@ -204,4 +204,4 @@ def totals_between(rows: QuerySet, ranges: list[TotalRange]) -> Q:
         return ~owners(totals.exclude(inside))
     # One row per customer: small enough for PostgreSQL to hash, and a semi-join at the
     # top level, where a correlated form would aggregate once per customer.
-    return Q(pk__in=totals.filter(inside).values("customer_id"))
+    return Q(pk__in=GroupedIds(totals.filter(inside).values("customer_id")))
