@@ -81,6 +81,9 @@ def run_once(
 
 def _first_response(organisation: Organisation, key: str, fingerprint: str) -> Response | None:
     """The response stored under the key, None when the key is new; 409/422 as above."""
+    # Lock, then read in a statement of its own. A statement sees what was committed when
+    # it began: a read in the locking statement could miss the response of a first request
+    # that committed and let go of the lock in between, and run the work a second time.
     _lock_key(organisation, key)
     found = sql.stored_response(organisation.pk, key)
     if found is None:
