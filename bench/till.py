@@ -56,6 +56,8 @@ POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 POSTGRES_SOCKET_DIR = Path("/var/run/postgresql")
 CUSTOMERS = 500
 START_POINTS = 1000
+# Idempotency keys already stored, as in a till in use (they are kept for 24 hours).
+EARLIER_KEYS = 10_000
 WARM_UP_SECONDS = 2.0
 
 
@@ -90,6 +92,7 @@ def seed() -> dict:
         set_item_rule,
         update_program,
     )
+    from regulars.loyalty.models import IdempotencyKey
     from regulars.orgs.actions import create_api_token, create_organisation
 
     org = create_organisation(slug="bench", name="Bench salon")
@@ -117,6 +120,19 @@ def seed() -> dict:
         adjust_points(
             program=program, customer=customer, amount=START_POINTS, description="bench start"
         )
+    # With no keys stored, PostgreSQL plans the look-up of a key as a scan of the table, and
+    # a connection keeps that plan (a prepared statement) while the runs add thousands.
+    IdempotencyKey.objects.bulk_create(
+        IdempotencyKey(
+            organisation=org,
+            key=f"earlier-{n}",
+            request_hash="0" * 64,
+            response_status=201,
+            response_body={},
+            created_at=timezone.now(),
+        )
+        for n in range(EARLIER_KEYS)
+    )
     # A database in use has planner statistics (autovacuum gathers them on PostgreSQL);
     # one made a moment ago has none, and PostgreSQL then plans a till's lookup of a
     # customer by id as a walk over the organisation's customers.
